@@ -1,0 +1,148 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_CONFIG_DIR, DEFAULT_MANIFEST } from '../core/paths';
+import { readManifest } from '../core/plugin/plugin-registry';
+import { EXIT_FAILURE, EXIT_USAGE, runPeer } from './run-peer';
+import { runSwarmCommand } from './swarm-command';
+
+function wholeNumber(name: string, min: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < min) throw new InvalidArgumentError(`${name} must be a whole number >= ${min}, got "${value}"`);
+    return Number(value);
+  };
+}
+
+function list(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').filter((s) => s !== '')];
+}
+
+/** The config dir: the one given, else the working directory if it holds config files, else the shipped defaults. */
+export function defaultConfigDir(): string {
+  const cwd = process.cwd();
+  const here = ['common.cfg', 'Common.cfg'].some((f) => fs.existsSync(path.join(cwd, f)));
+  return here ? cwd : DEFAULT_CONFIG_DIR;
+}
+
+/** Plugin choices shared by `run` and `swarm`. */
+function pluginOptions(cmd: Command): Command {
+  return cmd
+    .option('--strategy <name|path>', 'piece-selection plugin (default: random)')
+    .option('--choke <name|path>', 'choke-policy plugin (default: classic)')
+    .option('--logger <names>', 'logger plugin(s), comma-separated or repeated (default: classic)', list)
+    .option('--storage <name|path>', 'storage plugin (default: file)')
+    .option('--pipeline <n>', 'requests outstanding per neighbour (classic: 1)', wholeNumber('--pipeline', 1), 1)
+    .option('--config <dir>', 'folder with common.cfg / peer_info.cfg (or Common.cfg / PeerInfo.cfg)')
+    .option('--manifest <file>', 'plugin manifest', DEFAULT_MANIFEST)
+    .option('--seed <n>', 'seed for the random choices (repeatable runs)', wholeNumber('--seed', 0))
+    .option('-v, --verbose', 'log the configuration read at start', false);
+}
+
+interface PluginFlags {
+  strategy?: string;
+  choke?: string;
+  logger?: string[];
+  storage?: string;
+  pipeline: number;
+  config?: string;
+  manifest: string;
+  seed?: number;
+  verbose: boolean;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('peer')
+    .description('swarmlab: a P2PFILESHARINGPROJ peer built from plugins')
+    .showHelpAfterError()
+    .exitOverride();
+
+  pluginOptions(
+    program
+      .command('run', { isDefault: true })
+      .description('run one peer until every peer of the peer file has the whole file')
+      .requiredOption('--id <peerId>', 'this peer\'s id in peer_info.cfg', wholeNumber('--id', 0))
+      .option('--dir <dir>', 'where peer_<id>/ lives', '.')
+      .option('--log-dir <dir>', 'where log_peer_<id>.log is written', '.')
+      .addOption(new Option('--listen-host <host>', 'interface to listen on (default: all)')),
+  ).action(async (opts: PluginFlags & { id: number; dir: string; logDir: string; listenHost?: string }) => {
+    process.exitCode = await runPeer({
+      id: opts.id,
+      configDir: opts.config ?? defaultConfigDir(),
+      dataDir: opts.dir,
+      logDir: opts.logDir,
+      manifestFile: opts.manifest,
+      selection: { pieceSelector: opts.strategy, chokePolicy: opts.choke, storage: opts.storage, loggers: opts.logger },
+      pipeline: opts.pipeline,
+      verbose: opts.verbose,
+      seed: opts.seed,
+      listenHost: opts.listenHost,
+    });
+  });
+
+  pluginOptions(
+    program
+      .command('swarm')
+      .description('run every peer of the peer file on this machine as separate processes, then verify every copy')
+      .option('--dir <dir>', 'working folder for peer_<id>/ folders and logs', 'run')
+      .option('--timeout <seconds>', 'give up after this long', wholeNumber('--timeout', 1), 600)
+      .option('--quiet', 'no progress display', false),
+  ).action(async (opts: PluginFlags & { dir: string; timeout: number; quiet: boolean }) => {
+    process.exitCode = await runSwarmCommand({
+      configDir: opts.config ?? defaultConfigDir(),
+      dir: opts.dir,
+      timeoutSeconds: opts.timeout,
+      quiet: opts.quiet,
+      peerArgs: passThroughArgs(opts),
+    });
+  });
+
+  program
+    .command('plugins')
+    .description('list every plugin of the manifest with its kind and description')
+    .option('--manifest <file>', 'plugin manifest', DEFAULT_MANIFEST)
+    .action((opts: { manifest: string }) => {
+      const entries = readManifest(opts.manifest);
+      const width = Math.max(...entries.map((e) => e.kind.length + e.name.length + 1));
+      for (const e of entries) process.stdout.write(`${`${e.kind}/${e.name}`.padEnd(width)}  ${e.description}\n`);
+    });
+
+  return program;
+}
+
+/** The plugin flags of `swarm`, passed on to each peer process. */
+function passThroughArgs(opts: PluginFlags): string[] {
+  const args: string[] = ['--manifest', opts.manifest, '--pipeline', String(opts.pipeline)];
+  if (opts.strategy) args.push('--strategy', opts.strategy);
+  if (opts.choke) args.push('--choke', opts.choke);
+  if (opts.storage) args.push('--storage', opts.storage);
+  if (opts.logger) args.push('--logger', opts.logger.join(','));
+  if (opts.seed !== undefined) args.push('--seed', String(opts.seed));
+  if (opts.verbose) args.push('--verbose');
+  return args;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_USAGE;
+    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    return err instanceof Error && err.name === 'PluginLoadError' ? EXIT_USAGE : EXIT_FAILURE;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => exitAfterFlush(code));
+}
+
+/** Exits once stdout, stderr and any IPC channel have drained. */
+export function exitAfterFlush(code: number): void {
+  const finish = (): void => {
+    process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+  };
+  if (process.send && process.connected) process.send({ kind: 'exit', code }, () => finish());
+  else finish();
+}

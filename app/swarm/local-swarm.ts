@@ -1,0 +1,148 @@
+import { ChildProcess, fork } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadSwarmConfig, SwarmConfig } from '../../core/config/load-config';
+import { PACKAGE_ROOT } from '../../core/paths';
+import { createRandomFile, sha256File } from './file-digest';
+
+export interface LocalSwarmOptions {
+  readonly configDir: string;
+  /** Working folder: peer_<id>/ folders and logs go here. */
+  readonly dir: string;
+  /** Extra arguments for every `peer run` (plugin choices). */
+  readonly peerArgs: readonly string[];
+  readonly timeoutMs: number;
+  readonly onProgress?: (id: number, have: number, total: number) => void;
+  readonly onPeerExit?: (peer: PeerOutcome) => void;
+}
+
+export interface PeerOutcome {
+  readonly id: number;
+  readonly seeder: boolean;
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** Last lines the peer wrote to stderr. */
+  readonly stderr: string;
+  /** When its file became complete (ms since the epoch), for leechers. */
+  readonly completedAt?: number;
+  readonly sha256?: string;
+  readonly identical: boolean;
+}
+
+export interface LocalSwarmResult {
+  readonly config: SwarmConfig;
+  readonly peers: readonly PeerOutcome[];
+  readonly originalSha256: string;
+  /** From the first handshake until the last leecher holds the whole file. */
+  readonly transferWindowMs: number | undefined;
+  /** From starting the first process until every copy is verified. */
+  readonly wallMs: number;
+  readonly timedOut: boolean;
+  readonly ok: boolean;
+}
+
+const PEER_SCRIPT = path.join(PACKAGE_ROOT, 'dist', 'app', 'peer.js');
+
+/**
+ * Runs every peer of the peer file as its own process on this machine,
+ * creating the seeders' file if missing, and verifies every copy by SHA-256.
+ */
+export async function runLocalSwarm(options: LocalSwarmOptions): Promise<LocalSwarmResult> {
+  const config = loadSwarmConfig(options.configDir);
+  const dir = path.resolve(options.dir);
+  const fileOf = (id: number): string => path.join(dir, `peer_${id}`, config.common.fileName);
+  const seeders = config.peers.filter((p) => p.hasFile);
+  for (const s of seeders) {
+    if (!fs.existsSync(fileOf(s.id))) {
+      const source = seeders.map((x) => fileOf(x.id)).find((f) => fs.existsSync(f));
+      if (source) {
+        await fs.promises.mkdir(path.dirname(fileOf(s.id)), { recursive: true });
+        await fs.promises.copyFile(source, fileOf(s.id));
+      } else {
+        await createRandomFile(fileOf(s.id), config.common.fileSize);
+      }
+    }
+  }
+  // Stale copies from an earlier run would make a failed download look verified.
+  for (const p of config.peers.filter((x) => !x.hasFile)) {
+    await fs.promises.rm(fileOf(p.id), { force: true });
+    await fs.promises.rm(`${fileOf(p.id)}.part`, { force: true });
+  }
+  const originalSha256 = seeders.length > 0 ? await sha256File(fileOf(seeders[0]!.id)) : '';
+
+  const started = Date.now();
+  let firstConnectAt: number | undefined;
+  const completedAt = new Map<number, number>();
+  const children = new Map<number, ChildProcess>();
+  const stderrTails = new Map<number, string>();
+  let timedOut = false;
+
+  const exits = config.peers.map(
+    (peer) =>
+      new Promise<{ id: number; code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+        const child = fork(
+          PEER_SCRIPT,
+          ['run', '--id', String(peer.id), '--config', path.resolve(options.configDir), '--dir', dir, '--log-dir', dir, ...options.peerArgs],
+          { cwd: dir, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
+        );
+        children.set(peer.id, child);
+        stderrTails.set(peer.id, '');
+        child.stderr!.on('data', (chunk: Buffer) => {
+          stderrTails.set(peer.id, (stderrTails.get(peer.id)! + chunk.toString()).slice(-4000));
+        });
+        child.on('message', (m: { kind?: string; at?: number; have?: number; total?: number }) => {
+          if (m.kind === 'connected' && m.at !== undefined) firstConnectAt = Math.min(firstConnectAt ?? m.at, m.at);
+          if (m.kind === 'progress' && m.have !== undefined && m.total !== undefined) options.onProgress?.(peer.id, m.have, m.total);
+          if (m.kind === 'file-complete' && m.at !== undefined) completedAt.set(peer.id, m.at);
+        });
+        child.on('exit', (code, signal) => resolve({ id: peer.id, code, signal }));
+      }),
+  );
+  const timer = setTimeout(() => {
+    timedOut = true;
+    for (const c of children.values()) c.kill('SIGTERM');
+    setTimeout(() => {
+      for (const c of children.values()) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    }, 3000).unref();
+  }, options.timeoutMs);
+
+  // If one peer fails, the others would wait for it forever: stop them.
+  const outcomes: PeerOutcome[] = [];
+  await Promise.all(
+    exits.map(async (exited) => {
+      const { id, code, signal } = await exited;
+      if (code !== 0 && !timedOut) for (const c of children.values()) if (c.exitCode === null) c.kill('SIGTERM');
+      const seeder = config.peers.find((p) => p.id === id)!.hasFile;
+      const file = fileOf(id);
+      const sha256 = fs.existsSync(file) ? await sha256File(file) : undefined;
+      const outcome: PeerOutcome = {
+        id,
+        seeder,
+        exitCode: code,
+        signal,
+        stderr: stderrTails.get(id) ?? '',
+        completedAt: completedAt.get(id),
+        sha256,
+        identical: sha256 === originalSha256,
+      };
+      outcomes.push(outcome);
+      options.onPeerExit?.(outcome);
+    }),
+  );
+  clearTimeout(timer);
+  outcomes.sort((a, b) => config.peers.findIndex((p) => p.id === a.id) - config.peers.findIndex((p) => p.id === b.id));
+  const leecherDone = outcomes.filter((o) => !o.seeder).map((o) => o.completedAt);
+  const transferWindowMs =
+    firstConnectAt !== undefined && leecherDone.every((t) => t !== undefined) && leecherDone.length > 0
+      ? Math.max(...(leecherDone as number[])) - firstConnectAt
+      : undefined;
+  return {
+    config,
+    peers: outcomes,
+    originalSha256,
+    transferWindowMs,
+    wallMs: Date.now() - started,
+    timedOut,
+    ok: !timedOut && outcomes.every((o) => o.exitCode === 0 && o.identical),
+  };
+}

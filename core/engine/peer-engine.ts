@@ -1,0 +1,481 @@
+import { inject, injectable } from 'tsyringe';
+import { interval, SchedulerLike, Subscription } from 'rxjs';
+import { Bitfield } from '../bitfield';
+import { EventBus } from '../event-bus';
+import { PeerId } from '../events';
+import { ChokePolicy, ChokeView, PieceSelector, PieceStore } from '../plugin/contracts';
+import { TOKENS } from '../plugin/tokens';
+import { Message, MessageType, msg } from '../protocol/messages';
+import { LinkClosed, NeighborLink, Transport } from '../transport/link';
+import { Random } from '../util/random';
+import { EngineSettings } from './engine-settings';
+import { Neighbor } from './neighbor';
+
+/**
+ * The protocol's state machine: what to send to whom, when. It holds the
+ * swarm state, asks plugins for decisions (which piece, whom to unchoke),
+ * reads and writes pieces through the store, and reports everything on the
+ * event bus. It knows links, not sockets, and runs on an injected scheduler.
+ */
+@injectable()
+export class PeerEngine {
+  private own!: Bitfield;
+  private readonly neighbors = new Map<PeerId, Neighbor>();
+  /** For each piece being fetched, the neighbours it was requested from. */
+  private readonly requested = new Map<number, Set<PeerId>>();
+  /** Pieces received and being written to the store. */
+  private readonly writing = new Set<number>();
+  /** How many connected neighbours hold each piece. */
+  private readonly availability: Int32Array;
+  private readonly completePeers = new Set<PeerId>();
+  private preferred = new Set<PeerId>();
+  private optimistic: PeerId | undefined;
+  private intervalStart = 0;
+  private readonly subscriptions = new Subscription();
+  private finished = false;
+  private resolveRun!: () => void;
+  private rejectRun!: (err: Error) => void;
+
+  constructor(
+    @inject(TOKENS.Settings) private readonly settings: EngineSettings,
+    @inject(TOKENS.Scheduler) private readonly scheduler: SchedulerLike,
+    @inject(TOKENS.Random) private readonly random: Random,
+    @inject(TOKENS.EventBus) private readonly bus: EventBus,
+    @inject(TOKENS.Transport) private readonly transport: Transport,
+    @inject(TOKENS.PieceSelector) private readonly selector: PieceSelector,
+    @inject(TOKENS.ChokePolicy) private readonly chokePolicy: ChokePolicy,
+    @inject(TOKENS.PieceStore) private readonly store: PieceStore,
+  ) {
+    this.availability = new Int32Array(settings.geometry.numPieces);
+  }
+
+  /** Runs until every peer of the peer file has the whole file; then closes everything. */
+  async run(): Promise<void> {
+    const { common, self } = this.settings;
+    this.own = await this.store.open();
+    if (this.own.isComplete) this.completePeers.add(self.id);
+    const done = new Promise<void>((resolve, reject) => {
+      this.resolveRun = resolve;
+      this.rejectRun = reject;
+    });
+    this.subscriptions.add(this.transport.links$.subscribe((link) => this.onLink(link)));
+    try {
+      await this.transport.start();
+    } catch (err) {
+      await this.store.close();
+      throw err;
+    }
+    this.intervalStart = this.scheduler.now();
+    this.subscriptions.add(interval(common.unchokingInterval * 1000, this.scheduler).subscribe(() => this.rechoke(true)));
+    this.subscriptions.add(interval(common.optimisticUnchokingInterval * 1000, this.scheduler).subscribe(() => this.reoptimize()));
+    this.checkDone();
+    return done;
+  }
+
+  /** Stops early (e.g. on a signal): closes links and the store; `run()` rejects with the reason. */
+  async abort(reason: string): Promise<void> {
+    if (this.finished) return;
+    await this.shutdown();
+    this.rejectRun?.(new Error(`stopped before the swarm completed: ${reason}`));
+  }
+
+  // ------------------------------------------------------------------ links
+
+  private onLink(link: NeighborLink): void {
+    if (this.finished || this.neighbors.has(link.remoteId)) {
+      link.close(this.finished ? 'already done' : 'duplicate connection');
+      return;
+    }
+    const n = new Neighbor(link, this.settings.geometry.numPieces);
+    this.neighbors.set(n.id, n);
+    this.bus.emit({ kind: 'connected', peer: n.id, direction: link.direction });
+    link.closed$.subscribe((closed) => this.onClosed(n, closed));
+    link.messages$.subscribe((m) => {
+      try {
+        this.onMessage(n, m);
+      } catch (err) {
+        this.bus.emit({ kind: 'error', message: `while handling ${MessageType[m.type]} from ${n.id}: ${errorText(err)}` });
+        link.close('internal error');
+      }
+    });
+    // A peer with no pieces skips the bitfield: some implementations exit on an empty one.
+    if (!this.own.isEmpty) void link.send(msg.bitfield(this.own.toBytes()));
+  }
+
+  private onClosed(n: Neighbor, closed: LinkClosed): void {
+    if (n.closed) return;
+    n.closed = true;
+    if (closed.violation) this.bus.emit({ kind: 'protocol-violation', peer: n.id, reason: closed.reason });
+    this.bus.emit({ kind: 'disconnected', peer: n.id, reason: closed.reason });
+    if (this.neighbors.get(n.id) === n) this.neighbors.delete(n.id);
+    for (let i = 0; i < this.availability.length; i++) if (n.bitfield.has(i)) this.availability[i]!--;
+    this.releaseRequests(n);
+    n.serveQueue.length = 0;
+    this.preferred.delete(n.id);
+    if (this.optimistic === n.id) this.optimistic = undefined;
+    if (!this.finished) this.fillAllRequests();
+  }
+
+  // ------------------------------------------------------------------ messages
+
+  private onMessage(n: Neighbor, m: Message): void {
+    if (this.finished || n.closed) return;
+    switch (m.type) {
+      case MessageType.Choke:
+        if (n.peerChoking) return;
+        n.peerChoking = true;
+        this.bus.emit({ kind: 'choked-by', peer: n.id });
+        // Whatever we asked it for will not come: let others serve it.
+        this.releaseRequests(n);
+        this.fillAllRequests();
+        return;
+      case MessageType.Unchoke:
+        if (!n.peerChoking) return;
+        n.peerChoking = false;
+        this.bus.emit({ kind: 'unchoked-by', peer: n.id });
+        this.fillRequests(n);
+        return;
+      case MessageType.Interested:
+        if (n.peerInterested) return; // some implementations repeat it: accept silently
+        n.peerInterested = true;
+        this.bus.emit({ kind: 'interested-received', peer: n.id });
+        this.fillFreeSlots(n);
+        return;
+      case MessageType.NotInterested:
+        if (!n.peerInterested) return;
+        n.peerInterested = false;
+        this.bus.emit({ kind: 'not-interested-received', peer: n.id });
+        return;
+      case MessageType.Have:
+        this.bus.emit({ kind: 'have-received', peer: n.id, index: m.index });
+        if (n.bitfield.set(m.index)) this.availability[m.index]!++;
+        this.afterNeighborGained(n);
+        return;
+      case MessageType.Bitfield: {
+        const incoming = new Bitfield(this.settings.geometry.numPieces, m.bits);
+        for (const i of incoming.indices()) if (n.bitfield.set(i)) this.availability[i]!++;
+        this.bus.emit({ kind: 'bitfield-received', peer: n.id, pieces: incoming.count });
+        this.afterNeighborGained(n);
+        return;
+      }
+      case MessageType.Request:
+        this.onRequest(n, m.index);
+        return;
+      case MessageType.Piece:
+        this.onPiece(n, m.index, m.data);
+        return;
+    }
+  }
+
+  private afterNeighborGained(n: Neighbor): void {
+    this.updateInterest(n);
+    if (n.bitfield.isComplete && !this.completePeers.has(n.id)) {
+      this.completePeers.add(n.id);
+      this.bus.emit({ kind: 'peer-completed', peer: n.id });
+      this.checkDone();
+      if (this.finished) return;
+    }
+    this.fillRequests(n);
+  }
+
+  // ------------------------------------------------------------------ interest
+
+  private updateInterest(n: Neighbor): void {
+    const want = n.bitfield.hasAnyMissingFrom(this.own);
+    if (want === n.interestSent) return;
+    n.interestSent = want;
+    void n.link.send(want ? msg.interested() : msg.notInterested());
+  }
+
+  // ------------------------------------------------------------------ downloading
+
+  private fillAllRequests(): void {
+    for (const n of this.neighbors.values()) this.fillRequests(n);
+  }
+
+  /** Keeps `pipeline` requests outstanding to a neighbour that unchokes us. */
+  private fillRequests(n: Neighbor): void {
+    while (!n.peerChoking && !n.closed && n.outstanding.size < this.settings.pipeline && !this.own.isComplete) {
+      const candidates = this.candidatesFrom(n);
+      if (candidates.length === 0) return;
+      const index = this.selectPiece(n, candidates);
+      if (index === undefined) return;
+      n.outstanding.set(index, this.scheduler.now());
+      let askedFrom = this.requested.get(index);
+      if (!askedFrom) this.requested.set(index, (askedFrom = new Set()));
+      askedFrom.add(n.id);
+      void n.link.send(msg.request(index));
+      this.bus.emit({ kind: 'request-sent', peer: n.id, index });
+    }
+  }
+
+  private candidatesFrom(n: Neighbor): number[] {
+    const out: number[] = [];
+    const total = this.settings.geometry.numPieces;
+    for (let i = 0; i < total; i++) {
+      if (n.bitfield.has(i) && !this.own.has(i) && !this.requested.has(i) && !this.writing.has(i)) out.push(i);
+    }
+    return out;
+  }
+
+  private selectPiece(n: Neighbor, candidates: number[]): number | undefined {
+    let choice: number | undefined;
+    try {
+      choice = this.selector.select({
+        neighbor: n.id,
+        numPieces: this.settings.geometry.numPieces,
+        ownedCount: this.own.count,
+        candidates,
+        availability: (i) => this.availability[i] ?? 0,
+      });
+    } catch (err) {
+      return this.pluginFallback('piece-selector', `threw: ${errorText(err)}`, candidates);
+    }
+    if (choice === undefined) return undefined;
+    if (!Number.isInteger(choice) || !candidates.includes(choice)) {
+      return this.pluginFallback('piece-selector', `chose piece ${choice}, which is not among the ${candidates.length} legal choices`, candidates);
+    }
+    return choice;
+  }
+
+  /** A selector that misbehaves must not stall or corrupt the download: report it and pick at random. */
+  private pluginFallback(plugin: string, message: string, candidates: number[]): number {
+    this.bus.emit({ kind: 'plugin-error', plugin, message });
+    return this.random.pick(candidates);
+  }
+
+  private releaseRequests(n: Neighbor): void {
+    for (const index of n.outstanding.keys()) this.forgetRequest(index, n.id);
+    n.outstanding.clear();
+  }
+
+  private forgetRequest(index: number, peer: PeerId): void {
+    const askedFrom = this.requested.get(index);
+    if (!askedFrom) return;
+    askedFrom.delete(peer);
+    if (askedFrom.size === 0) this.requested.delete(index);
+  }
+
+  /** Requests a neighbour sat on too long go back to the pool (a late answer is then discarded). */
+  private expireRequests(): void {
+    const cutoff = this.scheduler.now() - this.settings.requestTimeoutMs;
+    let released = false;
+    for (const n of this.neighbors.values()) {
+      for (const [index, sentAt] of n.outstanding) {
+        if (sentAt > cutoff) continue;
+        n.outstanding.delete(index);
+        this.forgetRequest(index, n.id);
+        this.bus.emit({ kind: 'error', message: `request for piece ${index} to ${n.id} timed out; asking elsewhere` });
+        released = true;
+      }
+    }
+    if (released) this.fillAllRequests();
+  }
+
+  private onPiece(n: Neighbor, index: number, data: Uint8Array): void {
+    if (!n.outstanding.delete(index)) {
+      // Not asked of this neighbour (or already re-pooled after a choke): never written.
+      this.bus.emit({ kind: 'piece-discarded', peer: n.id, index, bytes: data.length, reason: 'unrequested' });
+      return;
+    }
+    this.forgetRequest(index, n.id);
+    n.bytesIn += data.length;
+    if (this.own.has(index) || this.writing.has(index)) {
+      this.bus.emit({ kind: 'piece-discarded', peer: n.id, index, bytes: data.length, reason: 'duplicate' });
+      this.fillRequests(n);
+      return;
+    }
+    this.writing.add(index);
+    // Ask for the next piece before the disk write finishes, so the link stays busy.
+    this.fillRequests(n);
+    this.store.write(index, data).then(
+      () => this.onPieceStored(n, index, data.length),
+      (err) => {
+        this.writing.delete(index);
+        this.bus.emit({ kind: 'error', message: `cannot store piece ${index}: ${errorText(err)}` });
+        this.fillAllRequests();
+      },
+    );
+  }
+
+  private onPieceStored(from: Neighbor, index: number, bytes: number): void {
+    this.writing.delete(index);
+    if (this.finished) return;
+    this.own.set(index);
+    this.bus.emit({ kind: 'piece-downloaded', peer: from.id, index, bytes, have: this.own.count, total: this.own.size });
+    for (const n of this.neighbors.values()) {
+      void n.link.send(msg.have(index));
+      this.updateInterest(n);
+    }
+    if (this.own.isComplete) {
+      this.store.complete().then(
+        () => {
+          this.bus.emit({ kind: 'file-complete' });
+          this.completePeers.add(this.settings.self.id);
+          this.checkDone();
+        },
+        (err) => this.fail(new Error(`cannot finish the file: ${errorText(err)}`)),
+      );
+    }
+  }
+
+  // ------------------------------------------------------------------ uploading
+
+  private onRequest(n: Neighbor, index: number): void {
+    // Requests from a choked neighbour, or for pieces we lack, are ignored as the classic peers do.
+    if (n.amChoking || !this.own.has(index) || n.serveQueue.includes(index)) return;
+    n.serveQueue.push(index);
+    void this.serve(n);
+  }
+
+  private async serve(n: Neighbor): Promise<void> {
+    if (n.serving) return;
+    n.serving = true;
+    try {
+      while (n.serveQueue.length > 0 && !n.closed && !n.amChoking && !this.finished) {
+        const index = n.serveQueue.shift()!;
+        const data = await this.store.read(index);
+        if (n.closed || n.amChoking) break;
+        await n.link.send(msg.piece(index, data));
+        n.bytesOut += data.length;
+        this.bus.emit({ kind: 'piece-uploaded', peer: n.id, index, bytes: data.length });
+      }
+    } catch (err) {
+      this.bus.emit({ kind: 'error', message: `cannot serve ${n.id}: ${errorText(err)}` });
+      // Its request would otherwise wait forever: a choke tells it to ask again (the next rechoke unchokes it).
+      if (!n.closed && !n.amChoking) {
+        n.amChoking = true;
+        n.serveQueue.length = 0;
+        void n.link.send(msg.choke());
+      }
+    } finally {
+      n.serving = false;
+    }
+  }
+
+  // ------------------------------------------------------------------ choking
+
+  /** A neighbour became interested: fill a free upload slot now rather than at the next interval. */
+  private fillFreeSlots(n: Neighbor): void {
+    if (this.preferred.size < this.settings.common.numberOfPreferredNeighbors && !this.preferred.has(n.id)) this.rechoke(false);
+    if (this.optimistic === undefined) this.reoptimize();
+  }
+
+  private rechoke(newInterval: boolean): void {
+    if (this.finished) return;
+    const view = this.chokeView();
+    const chosen = this.validChoices(this.callChokePolicy('choosePreferred', view) ?? [], view);
+    const next = new Set(chosen);
+    const changed = next.size !== this.preferred.size || chosen.some((id) => !this.preferred.has(id));
+    this.preferred = next;
+    this.applyChokes();
+    if (changed && next.size > 0) this.bus.emit({ kind: 'preferred-changed', neighbors: chosen });
+    if (newInterval) {
+      for (const n of this.neighbors.values()) n.bytesIn = n.bytesOut = 0;
+      this.intervalStart = this.scheduler.now();
+      this.expireRequests();
+    }
+  }
+
+  private reoptimize(): void {
+    if (this.finished) return;
+    const view = this.chokeView();
+    let pick = this.callChokePolicy('chooseOptimistic', view);
+    const candidate = pick === undefined ? undefined : view.neighbors.find((v) => v.id === pick);
+    if (pick !== undefined && !(candidate && candidate.interested && (candidate.chokedByUs || candidate.optimistic))) {
+      this.bus.emit({ kind: 'plugin-error', plugin: 'choke-policy', message: `chose ${pick} as optimistic neighbour, which is not a choked, interested neighbour` });
+      pick = undefined;
+    }
+    if (pick === this.optimistic) return;
+    this.optimistic = pick;
+    this.applyChokes();
+    if (pick !== undefined) this.bus.emit({ kind: 'optimistic-changed', neighbor: pick });
+  }
+
+  private callChokePolicy<M extends 'choosePreferred' | 'chooseOptimistic'>(method: M, view: ChokeView): ReturnType<ChokePolicy[M]> | undefined {
+    try {
+      return this.chokePolicy[method](view) as ReturnType<ChokePolicy[M]>;
+    } catch (err) {
+      this.bus.emit({ kind: 'plugin-error', plugin: 'choke-policy', message: `${method} threw: ${errorText(err)}` });
+      return undefined;
+    }
+  }
+
+  /** Keeps only connected, interested neighbours, each once, at most `slots` of them. */
+  private validChoices(chosen: readonly PeerId[], view: ChokeView): PeerId[] {
+    const ok: PeerId[] = [];
+    for (const id of Array.isArray(chosen) ? chosen : []) {
+      const v = view.neighbors.find((x) => x.id === id);
+      if (!v || !v.interested || ok.includes(id)) {
+        this.bus.emit({ kind: 'plugin-error', plugin: 'choke-policy', message: `chose ${String(id)}, which is not a connected, interested neighbour` });
+        continue;
+      }
+      if (ok.length === view.slots) {
+        this.bus.emit({ kind: 'plugin-error', plugin: 'choke-policy', message: `chose more than ${view.slots} preferred neighbours` });
+        break;
+      }
+      ok.push(id);
+    }
+    return ok;
+  }
+
+  private chokeView(): ChokeView {
+    const seconds = Math.max((this.scheduler.now() - this.intervalStart) / 1000, 1e-3);
+    return {
+      selfComplete: this.own.isComplete,
+      slots: this.settings.common.numberOfPreferredNeighbors,
+      neighbors: [...this.neighbors.values()].map((n) => ({
+        id: n.id,
+        interested: n.peerInterested,
+        chokedByUs: n.amChoking,
+        preferred: this.preferred.has(n.id),
+        optimistic: this.optimistic === n.id,
+        downloadRate: n.bytesIn / seconds,
+        uploadRate: n.bytesOut / seconds,
+        piecesHeld: n.bitfield.count,
+      })),
+    };
+  }
+
+  private applyChokes(): void {
+    for (const n of this.neighbors.values()) {
+      const unchoke = this.preferred.has(n.id) || this.optimistic === n.id;
+      if (unchoke && n.amChoking) {
+        n.amChoking = false;
+        void n.link.send(msg.unchoke());
+      } else if (!unchoke && !n.amChoking) {
+        n.amChoking = true;
+        n.serveQueue.length = 0;
+        void n.link.send(msg.choke());
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ termination
+
+  private checkDone(): void {
+    if (this.finished) return;
+    const everyone = this.settings.peers.every((p) => this.completePeers.has(p.id));
+    if (!everyone) return;
+    this.bus.emit({ kind: 'swarm-complete' });
+    this.shutdown().then(() => this.resolveRun(), (err) => this.rejectRun(err));
+  }
+
+  private fail(err: Error): void {
+    this.bus.emit({ kind: 'error', message: err.message });
+    this.shutdown().then(() => this.rejectRun(err), () => this.rejectRun(err));
+  }
+
+  private async shutdown(): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    this.subscriptions.unsubscribe();
+    // Some implementations exit only when their sockets close: close ours rather than linger.
+    await this.transport.stop();
+    await this.store.close();
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

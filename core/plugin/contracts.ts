@@ -1,0 +1,123 @@
+/**
+ * The plugin contracts: what each swappable part of a peer must do. Plugins
+ * see read-only views of swarm state and return decisions; they never touch
+ * a socket or a wire byte, so the same plugin runs on real sockets and in a
+ * simulator.
+ */
+import { Observable } from 'rxjs';
+import { Bitfield } from '../bitfield';
+import { CommonConfig } from '../config/common-config';
+import { PeerInfo } from '../config/peer-info';
+import { PeerId, SwarmEvent } from '../events';
+import { PieceGeometry } from '../protocol/geometry';
+import { Random } from '../util/random';
+
+// ---------------------------------------------------------------- piece selection
+
+/** What a piece selector may look at when choosing the next request to one neighbour. */
+export interface PieceSelectionView {
+  readonly neighbor: PeerId;
+  readonly numPieces: number;
+  /** Pieces we hold. */
+  readonly ownedCount: number;
+  /** The legal choices: pieces this neighbour has, we lack, and nobody is fetching. Ascending. */
+  readonly candidates: readonly number[];
+  /** How many connected neighbours hold piece `index`. */
+  availability(index: number): number;
+}
+
+export interface PieceSelector {
+  /** One of `view.candidates`, or undefined to request nothing now. */
+  select(view: PieceSelectionView): number | undefined;
+}
+
+// ---------------------------------------------------------------- choking
+
+export interface NeighborSnapshot {
+  readonly id: PeerId;
+  /** The neighbour wants pieces from us. */
+  readonly interested: boolean;
+  /** We are not uploading to it. */
+  readonly chokedByUs: boolean;
+  readonly preferred: boolean;
+  readonly optimistic: boolean;
+  /** Bytes per second it sent us, as measured by the rate meter. */
+  readonly downloadRate: number;
+  /** Bytes per second we sent it, as measured by the rate meter. */
+  readonly uploadRate: number;
+  /** How many pieces it holds. */
+  readonly piecesHeld: number;
+}
+
+export interface ChokeView {
+  /** We hold the whole file (seeding). */
+  readonly selfComplete: boolean;
+  /** NumberOfPreferredNeighbors. */
+  readonly slots: number;
+  readonly neighbors: readonly NeighborSnapshot[];
+}
+
+export interface ChokePolicy {
+  /** At most `view.slots` ids of interested neighbours to upload to. */
+  choosePreferred(view: ChokeView): PeerId[];
+  /** One choked, interested neighbour to unchoke optimistically, or undefined. */
+  chooseOptimistic(view: ChokeView): PeerId | undefined;
+}
+
+// ---------------------------------------------------------------- storage
+
+export interface PieceStore {
+  /** Prepares the store and returns the pieces already held (all of them for a peer with `hasFile 1`). */
+  open(): Promise<Bitfield>;
+  read(index: number): Promise<Uint8Array>;
+  write(index: number, data: Uint8Array): Promise<void>;
+  /** Called once, when every piece is written: makes the finished file visible. */
+  complete(): Promise<void>;
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------- logging
+
+export interface EventLogger {
+  /** Subscribes to the peer's events. */
+  attach(events$: Observable<SwarmEvent>): void;
+  /** Writes out everything buffered; called before the process exits. */
+  flush(): Promise<void>;
+}
+
+// ---------------------------------------------------------------- plugin modules
+
+export interface PluginKinds {
+  'piece-selector': PieceSelector;
+  'choke-policy': ChokePolicy;
+  storage: PieceStore;
+  logger: EventLogger;
+}
+export type PluginKind = keyof PluginKinds;
+export const PLUGIN_KINDS: readonly PluginKind[] = ['piece-selector', 'choke-policy', 'storage', 'logger'];
+
+/** Everything a plugin factory may use: the "components bag". */
+export interface PluginContext {
+  readonly selfId: PeerId;
+  readonly self: PeerInfo;
+  readonly peers: readonly PeerInfo[];
+  readonly common: CommonConfig;
+  readonly geometry: PieceGeometry;
+  readonly random: Random;
+  /** Where peer_<id>/ lives. */
+  readonly dataDir: string;
+  /** Where log files are written. */
+  readonly logDir: string;
+  /** The config file the settings came from, for error messages. */
+  readonly commonFile: string;
+  /** Loggers may add detail (e.g. the configuration read at start). */
+  readonly verbose: boolean;
+}
+
+/** What a plugin module exports (as `default` or as the module itself). */
+export interface PluginDefinition<K extends PluginKind = PluginKind> {
+  readonly kind: K;
+  readonly name: string;
+  readonly description: string;
+  create(context: PluginContext): PluginKinds[K];
+}

@@ -1,0 +1,75 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PLUGIN_KINDS, PluginDefinition, PluginKind } from './contracts';
+
+/** A plugin that cannot be found or loaded, or does not fit its contract: a usage error. */
+export class PluginLoadError extends Error {
+  override readonly name = 'PluginLoadError';
+}
+
+export interface ManifestEntry {
+  readonly kind: PluginKind;
+  readonly name: string;
+  /** Absolute path of the module. */
+  readonly module: string;
+  readonly description: string;
+}
+
+/** Reads a plugin manifest; module paths in it are relative to the manifest file. */
+export function readManifest(file: string): ManifestEntry[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new PluginLoadError(`${file}: cannot read plugin manifest: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const list = (parsed as { plugins?: unknown }).plugins;
+  if (!Array.isArray(list)) throw new PluginLoadError(`${file}: expected {"plugins": [...]}`);
+  return list.map((raw: unknown, i) => {
+    const e = raw as Partial<Record<'kind' | 'name' | 'module' | 'description', unknown>>;
+    if (typeof e.kind !== 'string' || !PLUGIN_KINDS.includes(e.kind as PluginKind)) {
+      throw new PluginLoadError(`${file}: plugins[${i}]: kind must be one of ${PLUGIN_KINDS.join(', ')}`);
+    }
+    if (typeof e.name !== 'string' || typeof e.module !== 'string') throw new PluginLoadError(`${file}: plugins[${i}]: needs "name" and "module"`);
+    return {
+      kind: e.kind as PluginKind,
+      name: e.name,
+      module: path.resolve(path.dirname(file), e.module),
+      description: typeof e.description === 'string' ? e.description : '',
+    };
+  });
+}
+
+/** Whether a plugin reference names a file rather than a manifest entry. */
+export function isPluginPath(ref: string): boolean {
+  return ref.startsWith('.') || ref.startsWith('/') || /\.[cm]?js$/.test(ref);
+}
+
+/**
+ * Finds a plugin by manifest name, or loads it from a path (resolved against
+ * `cwd`), and checks that it is a plugin of the expected kind.
+ */
+export function loadPlugin<K extends PluginKind>(kind: K, ref: string, manifest: readonly ManifestEntry[], cwd = process.cwd()): PluginDefinition<K> {
+  let modulePath: string;
+  if (isPluginPath(ref)) {
+    modulePath = path.resolve(cwd, ref);
+  } else {
+    const entry = manifest.find((e) => e.kind === kind && e.name === ref);
+    if (!entry) {
+      const known = manifest.filter((e) => e.kind === kind).map((e) => e.name);
+      throw new PluginLoadError(`unknown ${kind} plugin "${ref}" (known: ${known.join(', ') || 'none'}; or give a path to a .js file)`);
+    }
+    modulePath = entry.module;
+  }
+  let mod: unknown;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    mod = require(modulePath);
+  } catch (err) {
+    throw new PluginLoadError(`cannot load ${kind} plugin "${ref}" from ${modulePath}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+  }
+  const def = ((mod as { default?: unknown }).default ?? mod) as Partial<PluginDefinition>;
+  if (!def || typeof def.create !== 'function') throw new PluginLoadError(`${modulePath}: does not export a plugin (an object with kind, name and create())`);
+  if (def.kind !== kind) throw new PluginLoadError(`${modulePath}: is a ${String(def.kind)} plugin, not a ${kind} plugin`);
+  return def as PluginDefinition<K>;
+}

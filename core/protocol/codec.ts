@@ -1,0 +1,93 @@
+import { Bitfield } from '../bitfield';
+import { PieceGeometry } from './geometry';
+import { Message, MessageType } from './messages';
+import { ProtocolError } from './protocol-error';
+
+export const LENGTH_PREFIX_BYTES = 4;
+
+/** Encodes a message as a whole frame: 4-byte length (type byte + payload), type, payload. */
+export function encodeMessage(m: Message): Buffer {
+  switch (m.type) {
+    case MessageType.Choke:
+    case MessageType.Unchoke:
+    case MessageType.Interested:
+    case MessageType.NotInterested:
+      return header(1, m.type);
+    case MessageType.Have:
+    case MessageType.Request: {
+      const buf = header(5, m.type);
+      buf.writeUInt32BE(m.index, 5);
+      return buf;
+    }
+    case MessageType.Bitfield: {
+      const buf = header(1 + m.bits.length, m.type);
+      buf.set(m.bits, 5);
+      return buf;
+    }
+    case MessageType.Piece: {
+      const buf = header(5 + m.data.length, m.type);
+      buf.writeUInt32BE(m.index, 5);
+      buf.set(m.data, 9);
+      return buf;
+    }
+  }
+}
+
+function header(length: number, type: MessageType): Buffer {
+  const buf = Buffer.allocUnsafe(LENGTH_PREFIX_BYTES + length);
+  buf.writeUInt32BE(length, 0);
+  buf.writeUInt8(type, 4);
+  return buf;
+}
+
+/**
+ * Decodes one frame body (type byte + payload, without the length prefix) and
+ * checks it against the file's geometry. Throws ProtocolError on anything a
+ * correct peer would never send.
+ */
+export function decodeBody(body: Buffer, geometry: PieceGeometry): Message {
+  if (body.length === 0) throw new ProtocolError('empty frame');
+  const type = body[0]!;
+  const payloadLength = body.length - 1;
+  const expectSize = (n: number, name: string): void => {
+    if (payloadLength !== n) throw new ProtocolError(`${name} payload must be ${n} bytes, got ${payloadLength}`);
+  };
+  const readIndex = (name: string): number => {
+    const index = body.readUInt32BE(1);
+    if (index >= geometry.numPieces) throw new ProtocolError(`${name} for piece ${index}, but there are only ${geometry.numPieces} pieces`);
+    return index;
+  };
+  switch (type) {
+    case MessageType.Choke:
+    case MessageType.Unchoke:
+    case MessageType.Interested:
+    case MessageType.NotInterested:
+      expectSize(0, typeName(type));
+      return { type } as Message;
+    case MessageType.Have:
+    case MessageType.Request:
+      expectSize(4, typeName(type));
+      return { type, index: readIndex(typeName(type)) } as Message;
+    case MessageType.Bitfield: {
+      expectSize(geometry.bitfieldBytes, 'bitfield');
+      const bits = body.subarray(1);
+      if (Bitfield.hasSpareBitsSet(bits, geometry.numPieces)) throw new ProtocolError('bitfield sets spare bits past the last piece');
+      return { type: MessageType.Bitfield, bits: Uint8Array.prototype.slice.call(bits) };
+    }
+    case MessageType.Piece: {
+      if (payloadLength < 4) throw new ProtocolError(`piece payload must hold a 4-byte index, got ${payloadLength} bytes`);
+      const index = readIndex('piece');
+      const expected = geometry.lengthOf(index);
+      if (payloadLength - 4 !== expected) {
+        throw new ProtocolError(`piece ${index} must carry ${expected} bytes, got ${payloadLength - 4}`);
+      }
+      return { type: MessageType.Piece, index, data: body.subarray(5) };
+    }
+    default:
+      throw new ProtocolError(`unknown message type ${type}`);
+  }
+}
+
+function typeName(type: MessageType): string {
+  return ['choke', 'unchoke', 'interested', 'not interested', 'have', 'bitfield', 'request', 'piece'][type]!;
+}

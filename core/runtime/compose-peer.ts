@@ -1,0 +1,143 @@
+import 'reflect-metadata';
+import { asyncScheduler, SchedulerLike } from 'rxjs';
+import { container as rootContainer } from 'tsyringe';
+import { loadSwarmConfig, SwarmConfig } from '../config/load-config';
+import { ConfigError } from '../config/config-error';
+import { EngineSettings } from '../engine/engine-settings';
+import { PeerEngine } from '../engine/peer-engine';
+import { EventBus } from '../event-bus';
+import { EventLogger, PluginContext, PluginDefinition, PluginKind, PluginKinds } from '../plugin/contracts';
+import { loadPlugin, ManifestEntry, PluginLoadError } from '../plugin/plugin-registry';
+import { TOKENS } from '../plugin/tokens';
+import { PieceGeometry } from '../protocol/geometry';
+import { Transport } from '../transport/link';
+import { TcpTransport } from '../transport/tcp-transport';
+import { SeededRandom } from '../util/random';
+
+/** Which plugin to use for each kind: manifest names or paths to .js files. */
+export interface PluginSelection {
+  readonly pieceSelector: string;
+  readonly chokePolicy: string;
+  readonly storage: string;
+  readonly loggers: readonly string[];
+}
+
+export const DEFAULT_SELECTION: PluginSelection = { pieceSelector: 'random', chokePolicy: 'classic', storage: 'file', loggers: ['classic'] };
+
+/** Config-dir settings (`Plugin.<kind> <name>` in common.cfg) that fill in what the command line left unset. */
+const CONFIG_KEYS: Record<string, keyof PluginSelection> = {
+  'piece-selector': 'pieceSelector',
+  strategy: 'pieceSelector',
+  'choke-policy': 'chokePolicy',
+  choke: 'chokePolicy',
+  storage: 'storage',
+  logger: 'loggers',
+};
+
+export interface PeerOptions {
+  readonly id: number;
+  readonly configDir: string;
+  readonly dataDir: string;
+  readonly logDir: string;
+  readonly manifest: readonly ManifestEntry[];
+  /** Only what the user chose; the rest comes from the config dir, then the defaults. */
+  readonly selection: Partial<PluginSelection>;
+  readonly pipeline: number;
+  /** Default 30 s. */
+  readonly requestTimeoutMs?: number;
+  readonly verbose: boolean;
+  readonly seed?: number;
+  readonly scheduler?: SchedulerLike;
+  /** Overrides the TCP transport (a simulator, or a test). */
+  readonly transport?: Transport;
+  /** Host to listen on; defaults to all interfaces. */
+  readonly listenHost?: string;
+}
+
+export interface ComposedPeer {
+  readonly engine: PeerEngine;
+  readonly events: EventBus;
+  readonly loggers: readonly EventLogger[];
+  readonly config: SwarmConfig;
+  readonly selection: PluginSelection;
+}
+
+/**
+ * The composition root: reads the config, loads the selected plugins, and
+ * registers everything in a DI container that builds the engine. Throws
+ * ConfigError or PluginLoadError (usage errors) before anything is written.
+ */
+export function composePeer(options: PeerOptions): ComposedPeer {
+  const config = loadSwarmConfig(options.configDir);
+  const self = config.peers.find((p) => p.id === options.id);
+  if (!self) throw new ConfigError(config.peerFile, undefined, `peer ${options.id} is not listed (listed: ${config.peers.map((p) => p.id).join(', ')})`);
+  if (!Number.isInteger(options.pipeline) || options.pipeline < 1) throw new PluginLoadError(`--pipeline must be a whole number >= 1, got ${options.pipeline}`);
+  const selection = resolveSelection(options.selection, config.common.plugins, config.commonFile);
+  const geometry = new PieceGeometry(config.common.fileSize, config.common.pieceSize);
+  const scheduler = options.scheduler ?? asyncScheduler;
+  const random = new SeededRandom(options.seed);
+  const events = new EventBus(self.id, scheduler);
+  const context: PluginContext = {
+    selfId: self.id,
+    self,
+    peers: config.peers,
+    common: config.common,
+    geometry,
+    random,
+    dataDir: options.dataDir,
+    logDir: options.logDir,
+    commonFile: config.commonFile,
+    verbose: options.verbose,
+  };
+  const make = <K extends PluginKind>(kind: K, ref: string): PluginKinds[K] => {
+    const def: PluginDefinition<K> = loadPlugin(kind, ref, options.manifest);
+    return def.create(context);
+  };
+  const pieceSelector = make('piece-selector', selection.pieceSelector);
+  const chokePolicy = make('choke-policy', selection.chokePolicy);
+  const loggers = selection.loggers.map((ref) => make('logger', ref));
+  const storage = make('storage', selection.storage);
+  const settings: EngineSettings = { self, peers: config.peers, common: config.common, geometry, pipeline: options.pipeline, requestTimeoutMs: options.requestTimeoutMs ?? 30_000 };
+  const transport = options.transport ?? new TcpTransport({ self, peers: config.peers, geometry, events, listenHost: options.listenHost });
+
+  const container = rootContainer.createChildContainer();
+  container.register(TOKENS.Settings, { useValue: settings });
+  container.register(TOKENS.Scheduler, { useValue: scheduler });
+  container.register(TOKENS.Random, { useValue: random });
+  container.register(TOKENS.EventBus, { useValue: events });
+  container.register(TOKENS.Transport, { useValue: transport });
+  container.register(TOKENS.PieceSelector, { useValue: pieceSelector });
+  container.register(TOKENS.ChokePolicy, { useValue: chokePolicy });
+  container.register(TOKENS.PieceStore, { useValue: storage });
+  for (const logger of loggers) container.register(TOKENS.Loggers, { useValue: logger });
+  for (const logger of container.resolveAll<EventLogger>(TOKENS.Loggers)) logger.attach(events.events$);
+  const engine = container.resolve(PeerEngine);
+  events.emit({
+    kind: 'started',
+    summary: {
+      NumberOfPreferredNeighbors: config.common.numberOfPreferredNeighbors,
+      UnchokingInterval: config.common.unchokingInterval,
+      OptimisticUnchokingInterval: config.common.optimisticUnchokingInterval,
+      FileName: config.common.fileName,
+      FileSize: config.common.fileSize,
+      PieceSize: config.common.pieceSize,
+      strategy: selection.pieceSelector,
+      choke: selection.chokePolicy,
+      storage: selection.storage,
+      pipeline: options.pipeline,
+    },
+  });
+  return { engine, events, loggers, config, selection };
+}
+
+function resolveSelection(chosen: Partial<PluginSelection>, fromConfig: Readonly<Record<string, string>>, commonFile: string): PluginSelection {
+  const configured: { -readonly [K in keyof PluginSelection]?: PluginSelection[K] } = {};
+  for (const [key, value] of Object.entries(fromConfig)) {
+    const field = CONFIG_KEYS[key];
+    if (!field) throw new ConfigError(commonFile, `Plugin.${key}`, `unknown plugin kind "${key}" (known: ${Object.keys(CONFIG_KEYS).join(', ')})`);
+    if (field === 'loggers') configured.loggers = value.split(',');
+    else configured[field] = value;
+  }
+  const given = Object.fromEntries(Object.entries(chosen).filter(([, v]) => v !== undefined)) as Partial<PluginSelection>;
+  return { ...DEFAULT_SELECTION, ...configured, ...given };
+}

@@ -1,0 +1,146 @@
+import * as net from 'node:net';
+import { Observable, ReplaySubject, Subject } from 'rxjs';
+import { PeerId } from '../events';
+import { decodeBody, encodeMessage } from '../protocol/codec';
+import { FrameReader } from '../protocol/frame-reader';
+import { PieceGeometry } from '../protocol/geometry';
+import { decodeHandshake, encodeHandshake } from '../protocol/handshake';
+import { Message } from '../protocol/messages';
+import { ProtocolError } from '../protocol/protocol-error';
+import { LinkClosed, NeighborLink } from './link';
+
+/**
+ * Runs the handshake on a fresh socket and then becomes a NeighborLink.
+ * `accept` decides whether the remote id is acceptable (returns a reason to reject).
+ */
+export function handshakeSocket(
+  socket: net.Socket,
+  selfId: PeerId,
+  geometry: PieceGeometry,
+  direction: 'outbound' | 'inbound',
+  accept: (remoteId: PeerId) => string | undefined,
+  timeoutMs: number,
+): Promise<TcpLink> {
+  return new Promise((resolve, reject) => {
+    socket.setNoDelay(true);
+    const reader = new FrameReader(geometry.maxFrameLength);
+    let link: TcpLink | undefined;
+    const fail = (reason: string): void => {
+      cleanup();
+      socket.destroy();
+      reject(new ProtocolError(reason));
+    };
+    const timer = setTimeout(() => fail(`no handshake within ${timeoutMs} ms`), timeoutMs);
+    const onData = (chunk: Buffer): void => {
+      try {
+        reader.push(
+          chunk,
+          (bytes) => {
+            const remoteId = decodeHandshake(bytes);
+            const refusal = accept(remoteId);
+            if (refusal) throw new ProtocolError(refusal);
+            cleanup();
+            link = new TcpLink(socket, remoteId, direction, geometry);
+            resolve(link);
+          },
+          (body) => link!.deliver(body),
+        );
+      } catch (err) {
+        if (link) link.fail(err);
+        else fail(err instanceof Error ? err.message : String(err));
+      }
+    };
+    const onClose = (): void => fail('connection closed during handshake');
+    const onError = (err: Error): void => fail(`socket error during handshake: ${err.message}`);
+    function cleanup(): void {
+      clearTimeout(timer);
+      socket.off('close', onClose);
+      socket.off('error', onError);
+    }
+    socket.on('data', onData);
+    socket.once('close', onClose);
+    socket.once('error', onError);
+    socket.write(encodeHandshake(selfId));
+  });
+}
+
+export class TcpLink implements NeighborLink {
+  private readonly messages = new Subject<Message>();
+  private readonly closed = new ReplaySubject<LinkClosed>(1);
+  private pending: Message[] | undefined = [];
+  private drained: Promise<void> | undefined;
+  private isClosed = false;
+  readonly messages$: Observable<Message>;
+  readonly closed$ = this.closed.asObservable();
+
+  constructor(
+    private readonly socket: net.Socket,
+    readonly remoteId: PeerId,
+    readonly direction: 'outbound' | 'inbound',
+    private readonly geometry: PieceGeometry,
+  ) {
+    // Frames that arrived in the same chunk as the handshake wait here until the engine subscribes.
+    this.messages$ = new Observable<Message>((subscriber) => {
+      const sub = this.messages.subscribe(subscriber);
+      const early = this.pending;
+      this.pending = undefined;
+      for (const m of early ?? []) this.messages.next(m);
+      if (this.isClosed) this.messages.complete();
+      return sub;
+    });
+    socket.on('close', () => this.finish({ reason: 'connection closed by peer', violation: false }));
+    socket.on('error', (err) => this.finish({ reason: `socket error: ${err.message}`, violation: false }));
+  }
+
+  usesSocket(socket: net.Socket): boolean {
+    return this.socket === socket;
+  }
+
+  /** Called by the frame reader with each frame body after the handshake. */
+  deliver(body: Buffer): void {
+    if (this.isClosed) return;
+    const message = decodeBody(body, this.geometry);
+    if (this.pending) this.pending.push(message);
+    else this.messages.next(message);
+  }
+
+  /** A protocol error while reading: close and report it. */
+  fail(err: unknown): void {
+    const reason = err instanceof Error ? err.message : String(err);
+    this.finish({ reason, violation: err instanceof ProtocolError });
+    this.socket.destroy();
+  }
+
+  send(message: Message): Promise<void> {
+    if (this.isClosed || this.socket.destroyed) return Promise.resolve();
+    if (this.socket.write(encodeMessage(message))) return Promise.resolve();
+    if (!this.drained) {
+      this.drained = new Promise((resolve) => {
+        const done = (): void => {
+          this.socket.off('drain', done);
+          this.socket.off('close', done);
+          this.drained = undefined;
+          resolve();
+        };
+        this.socket.on('drain', done);
+        this.socket.on('close', done);
+      });
+    }
+    return this.drained;
+  }
+
+  close(reason: string): void {
+    this.finish({ reason, violation: false });
+    this.socket.end();
+    // A peer that never reads would keep the socket half-open forever.
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+
+  private finish(closed: LinkClosed): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.closed.next(closed);
+    this.closed.complete();
+    if (!this.pending) this.messages.complete();
+  }
+}

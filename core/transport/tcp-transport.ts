@@ -1,0 +1,148 @@
+import * as net from 'node:net';
+import { Observable, Subject } from 'rxjs';
+import { PeerInfo } from '../config/peer-info';
+import { EventBus } from '../event-bus';
+import { PeerId } from '../events';
+import { PieceGeometry } from '../protocol/geometry';
+import { NeighborLink, Transport } from './link';
+import { handshakeSocket, TcpLink } from './tcp-link';
+
+export interface TcpTransportOptions {
+  readonly self: PeerInfo;
+  /** Every peer of the peer file, in file order. */
+  readonly peers: readonly PeerInfo[];
+  readonly geometry: PieceGeometry;
+  readonly events: EventBus;
+  /** Host to listen on; defaults to all interfaces. */
+  readonly listenHost?: string;
+  readonly handshakeTimeoutMs?: number;
+  readonly firstRetryMs?: number;
+  readonly maxRetryMs?: number;
+}
+
+/**
+ * Dials every peer listed before us (in file order, retrying with back-off,
+ * since they may not be up yet) and accepts the peers listed after us.
+ */
+export class TcpTransport implements Transport {
+  private readonly links = new Subject<NeighborLink>();
+  readonly links$: Observable<NeighborLink> = this.links.asObservable();
+  private readonly server = net.createServer((socket) => this.onInbound(socket));
+  private readonly connected = new Map<PeerId, TcpLink>();
+  private readonly sockets = new Set<net.Socket>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private stopped = false;
+
+  constructor(private readonly options: TcpTransportOptions) {}
+
+  async start(): Promise<void> {
+    const { self } = this.options;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException): void => {
+        reject(new Error(err.code === 'EADDRINUSE' ? `port ${self.port} is already in use (peer ${self.id})` : `cannot listen on port ${self.port}: ${err.message}`));
+      };
+      this.server.once('error', onError);
+      this.server.listen({ port: self.port, host: this.options.listenHost, exclusive: true }, () => {
+        this.server.off('error', onError);
+        this.server.on('error', (err) => this.options.events.emit({ kind: 'error', message: `listener: ${err.message}` }));
+        resolve();
+      });
+    });
+    this.options.events.emit({ kind: 'listening', port: self.port });
+    for (const peer of this.earlierPeers()) this.dial(peer, 0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const link of this.connected.values()) link.close('shutting down');
+    for (const s of this.sockets) if (!this.isLinked(s)) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.links.complete();
+  }
+
+  private earlierPeers(): PeerInfo[] {
+    const { peers, self } = this.options;
+    return peers.slice(0, peers.findIndex((p) => p.id === self.id));
+  }
+
+  private isLinked(socket: net.Socket): boolean {
+    for (const link of this.connected.values()) if (link.usesSocket(socket)) return true;
+    return false;
+  }
+
+  private dial(peer: PeerInfo, attempt: number): void {
+    if (this.stopped || this.connected.has(peer.id)) return;
+    const socket = net.connect({ host: peer.host, port: peer.port });
+    this.track(socket);
+    let settled = false;
+    const retry = (): void => {
+      if (settled) return;
+      settled = true;
+      socket.destroy();
+      this.schedule(() => this.dial(peer, attempt + 1), this.backoff(attempt));
+    };
+    socket.once('error', retry);
+    socket.once('connect', () => {
+      socket.off('error', retry);
+      settled = true;
+      this.establish(socket, 'outbound', (id) => (id === peer.id ? undefined : `dialled peer ${peer.id} but it says it is ${id}`), peer);
+    });
+  }
+
+  private onInbound(socket: net.Socket): void {
+    if (this.stopped) {
+      socket.destroy();
+      return;
+    }
+    this.track(socket);
+    this.establish(socket, 'inbound', (id) => {
+      if (id === this.options.self.id) return `peer claims our own id ${id}`;
+      if (!this.options.peers.some((p) => p.id === id)) return `peer ${id} is not in the peer file`;
+      if (this.connected.has(id)) return `peer ${id} is already connected`;
+      return undefined;
+    });
+  }
+
+  private establish(socket: net.Socket, direction: 'outbound' | 'inbound', accept: (id: PeerId) => string | undefined, redialTo?: PeerInfo): void {
+    const { self, geometry, events } = this.options;
+    handshakeSocket(socket, self.id, geometry, direction, accept, this.options.handshakeTimeoutMs ?? 10_000).then(
+      (link) => {
+        if (this.stopped) {
+          link.close('shutting down');
+          return;
+        }
+        this.connected.set(link.remoteId, link);
+        link.closed$.subscribe(() => {
+          if (this.connected.get(link.remoteId) === link) this.connected.delete(link.remoteId);
+          // A neighbour we dial that drops out may come back: keep trying until we stop.
+          if (redialTo && !this.stopped) this.schedule(() => this.dial(redialTo, 0), this.backoff(0));
+        });
+        this.links.next(link);
+      },
+      (err: Error) => {
+        events.emit({ kind: 'connection-rejected', peer: redialTo?.id, reason: err.message });
+        if (redialTo && !this.stopped) this.schedule(() => this.dial(redialTo, 1), this.backoff(1));
+      },
+    );
+  }
+
+  private track(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+  }
+
+  private backoff(attempt: number): number {
+    const first = this.options.firstRetryMs ?? 100;
+    return Math.min(first * 2 ** attempt, this.options.maxRetryMs ?? 2000);
+  }
+
+  private schedule(fn: () => void, ms: number): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+}

@@ -1,0 +1,36 @@
+import { ChokeView, NeighborSnapshot, PluginDefinition } from '../../core/plugin/contracts';
+import { Random } from '../../core/util/random';
+
+/**
+ * The classic policy: the k interested neighbours that sent us the most in the
+ * last interval (ties at random), or k at random once we have the whole file;
+ * plus one random choked, interested neighbour as the optimistic unchoke.
+ */
+export function topKByDownloadRate(view: ChokeView, rng: Random): number[] {
+  const interested = rng.shuffle(view.neighbors.filter((n) => n.interested));
+  if (view.selfComplete) return interested.slice(0, view.slots).map((n) => n.id);
+  // A stable sort of a shuffled list breaks rate ties at random.
+  return interested
+    .sort((a, b) => b.downloadRate - a.downloadRate)
+    .slice(0, view.slots)
+    .map((n) => n.id);
+}
+
+export function randomOptimistic(view: ChokeView, rng: Random): number | undefined {
+  const candidates = view.neighbors.filter((n) => n.interested && n.chokedByUs);
+  if (candidates.length > 0) return rng.pick(candidates).id;
+  // Nobody else is waiting: keep the current optimistic neighbour if it still wants data.
+  const current: NeighborSnapshot | undefined = view.neighbors.find((n) => n.optimistic && n.interested);
+  return current?.id;
+}
+
+const classic: PluginDefinition<'choke-policy'> = {
+  kind: 'choke-policy',
+  name: 'classic',
+  description: 'classic: top-k interested neighbours by download rate (random when seeding) + one random optimistic unchoke',
+  create: ({ random: rng }) => ({
+    choosePreferred: (view) => topKByDownloadRate(view, rng),
+    chooseOptimistic: (view) => randomOptimistic(view, rng),
+  }),
+};
+export default classic;

@@ -1,0 +1,98 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Bitfield } from '../../core/bitfield';
+import { ConfigError } from '../../core/config/config-error';
+import { PieceStore, PluginContext, PluginDefinition } from '../../core/plugin/contracts';
+
+/**
+ * The shared file itself, in `peer_<id>/`, read and written piece by piece at
+ * its offset (never whole in memory). A downloading peer writes into
+ * `<name>.part` and renames it to `<name>` only once every piece is in, so a
+ * file under the final name is always complete.
+ */
+export class FileStore implements PieceStore {
+  readonly finalPath: string;
+  readonly partPath: string;
+  private handle: fs.promises.FileHandle | undefined;
+  private completed = false;
+  private piecesWritten = 0;
+
+  constructor(private readonly ctx: PluginContext) {
+    this.finalPath = path.join(ctx.dataDir, `peer_${ctx.selfId}`, ctx.common.fileName);
+    this.partPath = `${this.finalPath}.part`;
+  }
+
+  async open(): Promise<Bitfield> {
+    const { geometry, self, common } = this.ctx;
+    if (self.hasFile) {
+      const size = await fileSize(this.finalPath);
+      if (size === undefined) throw new ConfigError(this.finalPath, undefined, `missing: the peer file says peer ${self.id} has the file`);
+      if (size !== common.fileSize) {
+        throw new ConfigError(this.ctx.commonFile, 'FileSize', `FileSize is ${common.fileSize} but ${this.finalPath} is ${size} bytes`);
+      }
+      this.handle = await fs.promises.open(this.finalPath, 'r');
+      return Bitfield.full(geometry.numPieces);
+    }
+    await fs.promises.mkdir(path.dirname(this.partPath), { recursive: true });
+    this.handle = await fs.promises.open(this.partPath, 'w+');
+    await this.handle.truncate(common.fileSize);
+    return new Bitfield(geometry.numPieces);
+  }
+
+  async read(index: number): Promise<Uint8Array> {
+    const { geometry } = this.ctx;
+    const length = geometry.lengthOf(index);
+    const buf = Buffer.allocUnsafe(length);
+    const { bytesRead } = await this.requireHandle().read(buf, 0, length, geometry.offsetOf(index));
+    if (bytesRead !== length) throw new Error(`${this.currentPath()}: short read of piece ${index} (${bytesRead} of ${length} bytes)`);
+    return buf;
+  }
+
+  async write(index: number, data: Uint8Array): Promise<void> {
+    const { geometry } = this.ctx;
+    if (data.length !== geometry.lengthOf(index)) throw new Error(`piece ${index} has ${data.length} bytes, expected ${geometry.lengthOf(index)}`);
+    await this.requireHandle().write(data, 0, data.length, geometry.offsetOf(index));
+    this.piecesWritten++;
+  }
+
+  async complete(): Promise<void> {
+    const handle = this.requireHandle();
+    await handle.sync();
+    // The descriptor stays valid across the rename, so serving neighbours never sees a gap.
+    await fs.promises.rename(this.partPath, this.finalPath);
+    this.completed = true;
+  }
+
+  async close(): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined;
+    await handle?.close();
+    // A download that never got a single piece leaves nothing behind (e.g. the port was taken).
+    if (!this.ctx.self.hasFile && !this.completed && this.piecesWritten === 0) await fs.promises.rm(this.partPath, { force: true });
+  }
+
+  private requireHandle(): fs.promises.FileHandle {
+    if (!this.handle) throw new Error(`${this.currentPath()} is not open`);
+    return this.handle;
+  }
+
+  private currentPath(): string {
+    return this.ctx.self.hasFile || this.completed ? this.finalPath : this.partPath;
+  }
+}
+
+async function fileSize(p: string): Promise<number | undefined> {
+  try {
+    return (await fs.promises.stat(p)).size;
+  } catch {
+    return undefined;
+  }
+}
+
+const file: PluginDefinition<'storage'> = {
+  kind: 'storage',
+  name: 'file',
+  description: 'the single shared file in peer_<id>/, positional reads and writes; downloads go to <name>.part until complete',
+  create: (ctx) => new FileStore(ctx),
+};
+export default file;
