@@ -1,0 +1,116 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { SwarmEvent } from '../../core/events';
+import { DEFAULT_MANIFEST } from '../../core/paths';
+import { readManifest } from '../../core/plugin/plugin-registry';
+import { composePeer, ComposedPeer, PluginSelection } from '../../core/runtime/compose-peer';
+
+export interface FixturePeer {
+  readonly id: number;
+  readonly port: number;
+  readonly hasFile: boolean;
+}
+
+export interface FixtureOptions {
+  readonly peers: readonly FixturePeer[];
+  readonly fileSize: number;
+  readonly pieceSize: number;
+  readonly preferred?: number;
+  readonly unchokingInterval?: number;
+  readonly optimisticInterval?: number;
+}
+
+/** A temp folder with common.cfg, peer_info.cfg and a random file for every seeder. */
+export class SwarmFixture {
+  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swarmlab-'));
+  readonly content: Buffer;
+
+  constructor(readonly options: FixtureOptions) {
+    const { peers, fileSize, pieceSize } = options;
+    fs.writeFileSync(
+      path.join(this.dir, 'common.cfg'),
+      [
+        `NumberOfPreferredNeighbors ${options.preferred ?? 3}`,
+        `UnchokingInterval ${options.unchokingInterval ?? 5}`,
+        `OptimisticUnchokingInterval ${options.optimisticInterval ?? 10}`,
+        'FileName TheFile.dat',
+        `FileSize ${fileSize}`,
+        `PieceSize ${pieceSize}`,
+        '',
+      ].join('\n'),
+    );
+    fs.writeFileSync(path.join(this.dir, 'peer_info.cfg'), peers.map((p) => `${p.id} 127.0.0.1 ${p.port} ${p.hasFile ? 1 : 0}`).join('\n') + '\n');
+    this.content = Buffer.alloc(fileSize);
+    for (let i = 0; i < fileSize; i++) this.content[i] = (i * 31 + (i >> 8) * 7) & 0xff;
+    for (const p of peers.filter((x) => x.hasFile)) {
+      fs.mkdirSync(path.join(this.dir, `peer_${p.id}`), { recursive: true });
+      fs.writeFileSync(this.fileOf(p.id), this.content);
+    }
+  }
+
+  fileOf(id: number): string {
+    return path.join(this.dir, `peer_${id}`, 'TheFile.dat');
+  }
+
+  piece(index: number): Buffer {
+    const { pieceSize, fileSize } = this.options;
+    return this.content.subarray(index * pieceSize, Math.min(fileSize, (index + 1) * pieceSize));
+  }
+
+  /** Composes a peer in this process (silent logger unless told otherwise) and records its events. */
+  startPeer(id: number, selection: Partial<PluginSelection> = {}, pipeline = 1): RunningPeer {
+    const composed = composePeer({
+      id,
+      configDir: this.dir,
+      dataDir: this.dir,
+      logDir: this.dir,
+      manifest: readManifest(DEFAULT_MANIFEST),
+      selection: { loggers: ['silent'], ...selection },
+      pipeline,
+      verbose: false,
+      listenHost: '127.0.0.1',
+      seed: 7,
+    });
+    return new RunningPeer(composed);
+  }
+
+  cleanup(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export class RunningPeer {
+  readonly events: SwarmEvent[] = [];
+  readonly done: Promise<void>;
+  settled = false;
+
+  constructor(readonly composed: ComposedPeer) {
+    composed.events.events$.subscribe((e) => this.events.push(e));
+    this.done = composed.engine.run().finally(() => {
+      this.settled = true;
+    });
+    this.done.catch(() => undefined);
+  }
+
+  of<K extends SwarmEvent['kind']>(kind: K): Array<Extract<SwarmEvent, { kind: K }>> {
+    return this.events.filter((e): e is Extract<SwarmEvent, { kind: K }> => e.kind === kind);
+  }
+
+  /** Waits until an event matching `pred` has been emitted. */
+  async waitFor(pred: (e: SwarmEvent) => boolean, timeoutMs = 5000): Promise<SwarmEvent> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.events.find(pred);
+      if (hit) return hit;
+      if (Date.now() > deadline) throw new Error(`event not seen within ${timeoutMs} ms; saw: ${this.events.map((e) => e.kind).join(', ')}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.composed.engine.abort('test over').catch(() => undefined);
+    await this.done.catch(() => undefined);
+    await Promise.all(this.composed.loggers.map((l) => l.flush()));
+  }
+}
