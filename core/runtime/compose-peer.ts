@@ -6,7 +6,7 @@ import { ConfigError } from '../config/config-error';
 import { EngineSettings } from '../engine/engine-settings';
 import { PeerEngine } from '../engine/peer-engine';
 import { EventBus } from '../event-bus';
-import { EventLogger, PluginContext, PluginDefinition, PluginKind, PluginKinds } from '../plugin/contracts';
+import { EventLogger, PluginContext, PluginDefinition, PluginKind } from '../plugin/contracts';
 import { loadPlugin, ManifestEntry, PluginLoadError } from '../plugin/plugin-registry';
 import { TOKENS } from '../plugin/tokens';
 import { PieceGeometry } from '../protocol/geometry';
@@ -89,14 +89,18 @@ export function composePeer(options: PeerOptions): ComposedPeer {
     commonFile: config.commonFile,
     verbose: options.verbose,
   };
-  const make = <K extends PluginKind>(kind: K, ref: string): PluginKinds[K] => {
-    const def: PluginDefinition<K> = loadPlugin(kind, ref, options.manifest);
-    return def.create(context);
+  // Load every plugin before creating any, so a bad name fails before a log file or folder appears.
+  const load = <K extends PluginKind>(kind: K, ref: string): PluginDefinition<K> => loadPlugin(kind, ref, options.manifest);
+  const definitions = {
+    pieceSelector: load('piece-selector', selection.pieceSelector),
+    chokePolicy: load('choke-policy', selection.chokePolicy),
+    storage: load('storage', selection.storage),
+    loggers: selection.loggers.map((ref) => load('logger', ref)),
   };
-  const pieceSelector = make('piece-selector', selection.pieceSelector);
-  const chokePolicy = make('choke-policy', selection.chokePolicy);
-  const loggers = selection.loggers.map((ref) => make('logger', ref));
-  const storage = make('storage', selection.storage);
+  const pieceSelector = definitions.pieceSelector.create(context);
+  const chokePolicy = definitions.chokePolicy.create(context);
+  const storage = definitions.storage.create(context);
+  const loggers = definitions.loggers.map((d) => d.create(context));
   const settings: EngineSettings = { self, peers: config.peers, common: config.common, geometry, pipeline: options.pipeline, requestTimeoutMs: options.requestTimeoutMs ?? 30_000 };
   const transport = options.transport ?? new TcpTransport({ self, peers: config.peers, geometry, events, listenHost: options.listenHost });
 
