@@ -10,6 +10,7 @@ export class Bitfield {
     this.bytes = new Uint8Array(Math.ceil(size / 8));
     if (bytes) {
       if (bytes.length !== this.bytes.length) throw new RangeError(`bitfield needs ${this.bytes.length} bytes, got ${bytes.length}`);
+      if (Bitfield.hasSpareBitsSet(bytes, size)) throw new RangeError('bitfield sets bits past the last piece');
       this.bytes.set(bytes);
       for (let i = 0; i < size; i++) if (this.has(i)) this.ones++;
     }
@@ -35,7 +36,7 @@ export class Bitfield {
 
   /** Sets the bit; returns false when it was already set. */
   set(index: number): boolean {
-    if (index < 0 || index >= this.size) throw new RangeError(`piece ${index} out of range 0..${this.size - 1}`);
+    if (!Number.isInteger(index) || index < 0 || index >= this.size) throw new RangeError(`piece ${index} out of range 0..${this.size - 1}`);
     if (this.has(index)) return false;
     this.bytes[index >> 3]! |= 0x80 >> (index & 7);
     this.ones++;

@@ -41,6 +41,7 @@ export function parseCommonConfig(text: string, file: string): CommonConfig {
     if (fields.length !== 2) throw new ConfigError(file, lineNo, `expected "Key value", got ${JSON.stringify(line)}`);
     const value = fields[1]!;
     if (key.startsWith(PLUGIN_PREFIX) && key.length > PLUGIN_PREFIX.length) {
+      if (key.slice(PLUGIN_PREFIX.length) in plugins) throw new ConfigError(file, lineNo, `duplicate key "${key}"`);
       plugins[key.slice(PLUGIN_PREFIX.length)] = value;
       return;
     }

@@ -19,8 +19,8 @@ export function loadSwarmConfig(dir: string): SwarmConfig {
   const commonFile = findFile(dir, COMMON_NAMES);
   const peerFile = findFile(dir, PEER_NAMES);
   return {
-    common: parseCommonConfig(fs.readFileSync(commonFile, 'utf8'), commonFile),
-    peers: parsePeerInfo(fs.readFileSync(peerFile, 'utf8'), peerFile),
+    common: parseCommonConfig(readText(commonFile), commonFile),
+    peers: parsePeerInfo(readText(peerFile), peerFile),
     commonFile,
     peerFile,
   };
@@ -32,4 +32,13 @@ function findFile(dir: string, names: readonly string[]): string {
     if (fs.existsSync(candidate)) return candidate;
   }
   throw new ConfigError(path.join(dir, names[0]!), undefined, `missing config file (looked for ${names.join(' or ')} in ${path.resolve(dir)})`);
+}
+
+function readText(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(file, undefined, code === 'EISDIR' ? 'is a folder, not a file' : `cannot read: ${code ?? String(err)}`);
+  }
 }

@@ -33,6 +33,9 @@ export class PeerEngine {
   private intervalStart = 0;
   private readonly subscriptions = new Subscription();
   private finished = false;
+  /** Pieces stored but not yet announced with `have`. */
+  private unannounced: number[] = [];
+  private haveTimer: Subscription | undefined;
   private resolveRun!: () => void;
   private rejectRun!: (err: Error) => void;
 
@@ -303,10 +306,7 @@ export class PeerEngine {
     if (this.finished) return;
     this.own.set(index);
     this.bus.emit({ kind: 'piece-downloaded', peer: from.id, index, bytes, have: this.own.count, total: this.own.size });
-    for (const n of this.neighbors.values()) {
-      void n.link.send(msg.have(index));
-      this.updateInterest(n);
-    }
+    this.announce(index);
     if (this.own.isComplete) {
       this.store.complete().then(
         () => {
@@ -316,6 +316,37 @@ export class PeerEngine {
         },
         (err) => this.fail(new Error(`cannot finish the file: ${errorText(err)}`)),
       );
+    }
+  }
+
+  /**
+   * Queues a `have` for every neighbour. Haves leave in small batches: one
+   * wake-up of each neighbour per batch instead of per piece is most of the
+   * CPU a busy swarm on one machine spends, and a few ms of delay changes
+   * nothing a neighbour decides.
+   */
+  private announce(index: number): void {
+    this.unannounced.push(index);
+    if (this.settings.haveBatchMs <= 0) {
+      this.flushHaves();
+    } else if (!this.haveTimer) {
+      this.haveTimer = this.scheduler.schedule(() => {
+        this.haveTimer = undefined;
+        this.flushHaves();
+      }, this.settings.haveBatchMs);
+    }
+  }
+
+  private flushHaves(): void {
+    this.haveTimer?.unsubscribe();
+    this.haveTimer = undefined;
+    const batch = this.unannounced;
+    if (batch.length === 0) return;
+    this.unannounced = [];
+    for (const n of this.neighbors.values()) {
+      for (const index of batch) void n.link.send(msg.have(index));
+      // After the haves, as the protocol orders it: `not interested` to whoever has nothing left for us.
+      this.updateInterest(n);
     }
   }
 
@@ -470,6 +501,8 @@ export class PeerEngine {
     if (this.finished) return;
     this.finished = true;
     this.subscriptions.unsubscribe();
+    // The last pieces' haves are how the others learn we are complete.
+    this.flushHaves();
     // Some implementations exit only when their sockets close: close ours rather than linger.
     await this.transport.stop();
     await this.store.close();

@@ -25,12 +25,23 @@ export function encodeMessage(m: Message): Buffer {
       return buf;
     }
     case MessageType.Piece: {
-      const buf = header(5 + m.data.length, m.type);
+      const buf = Buffer.allocUnsafe(LENGTH_PREFIX_BYTES + 5 + m.data.length);
+      buf.writeUInt32BE(5 + m.data.length, 0);
+      buf.writeUInt8(m.type, 4);
       buf.writeUInt32BE(m.index, 5);
       buf.set(m.data, 9);
       return buf;
     }
   }
+}
+
+/** The 9 bytes before a piece's data, so a sender can write header and data without copying the data. */
+export function encodePieceHeader(index: number, dataLength: number): Buffer {
+  const buf = Buffer.allocUnsafe(9);
+  buf.writeUInt32BE(5 + dataLength, 0);
+  buf.writeUInt8(MessageType.Piece, 4);
+  buf.writeUInt32BE(index, 5);
+  return buf;
 }
 
 function header(length: number, type: MessageType): Buffer {
@@ -39,6 +50,7 @@ function header(length: number, type: MessageType): Buffer {
   buf.writeUInt8(type, 4);
   return buf;
 }
+
 
 /**
  * Decodes one frame body (type byte + payload, without the length prefix) and

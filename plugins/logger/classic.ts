@@ -35,15 +35,30 @@ export function classicLine(e: SwarmEvent): string | undefined {
 
 /** `2026-11-25 14:35:45.123` in local time. */
 export function classicTimestamp(ms: number): string {
-  const d = new Date(ms);
-  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+  const second = Math.floor(ms / 1000);
+  // Thousands of lines share a second: format the date part once per second.
+  if (second !== cachedSecond) {
+    const d = new Date(ms);
+    cachedPrefix = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+    cachedSecond = second;
+  }
+  return `${cachedPrefix}.${pad(Math.floor(ms) - second * 1000, 3)}`;
 }
+let cachedSecond = NaN;
+let cachedPrefix = '';
+const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
-/** Writes exactly the classic lines to log_peer_<id>.log through log4js. */
+/**
+ * Writes exactly the classic lines to log_peer_<id>.log through log4js. A
+ * busy peer logs thousands of lines a second, and log4js costs far more per
+ * call than per byte, so lines are handed over in batches (one call per
+ * 20 ms); the file reads the same, line for line.
+ */
 export class ClassicLogger implements EventLogger {
   private readonly logger: log4js.Logger;
   readonly file: string;
+  private pending: string[] = [];
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly ctx: PluginContext) {
     this.file = path.join(ctx.logDir, `log_peer_${ctx.selfId}.log`);
@@ -59,17 +74,32 @@ export class ClassicLogger implements EventLogger {
     events$.subscribe((e) => {
       if (e.kind === 'started' && this.ctx.verbose) {
         const settings = Object.entries(e.summary).map(([k, v]) => `${k} ${v}`).join(', ');
-        this.logger.info(`[${classicTimestamp(e.at)}]: Peer ${e.self} started with ${settings}.`);
+        this.write(`[${classicTimestamp(e.at)}]: Peer ${e.self} started with ${settings}.`);
         return;
       }
       const line = classicLine(e);
-      if (line !== undefined) this.logger.info(`[${classicTimestamp(e.at)}]: ${line}`);
+      if (line !== undefined) this.write(`[${classicTimestamp(e.at)}]: ${line}`);
     });
   }
 
   flush(): Promise<void> {
+    this.writeBatch();
     // log4js writes asynchronously; shutdown is the only way to know every line reached the file.
     return new Promise((resolve) => log4js.shutdown(() => resolve()));
+  }
+
+  private write(line: string): void {
+    this.pending.push(line);
+    if (!this.timer) this.timer = setTimeout(() => this.writeBatch(), 20).unref();
+  }
+
+  private writeBatch(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.length === 0) return;
+    // The layout appends the end-of-line after the last line of the batch.
+    this.logger.info(this.pending.join('\n'));
+    this.pending = [];
   }
 }
 

@@ -43,7 +43,7 @@ export class FileStore implements PieceStore {
     const { geometry } = this.ctx;
     const length = geometry.lengthOf(index);
     const buf = Buffer.allocUnsafe(length);
-    const { bytesRead } = await this.requireHandle().read(buf, 0, length, geometry.offsetOf(index));
+    const bytesRead = fs.readSync(this.requireHandle().fd, buf, 0, length, geometry.offsetOf(index));
     if (bytesRead !== length) throw new Error(`${this.currentPath()}: short read of piece ${index} (${bytesRead} of ${length} bytes)`);
     return buf;
   }
@@ -51,7 +51,7 @@ export class FileStore implements PieceStore {
   async write(index: number, data: Uint8Array): Promise<void> {
     const { geometry } = this.ctx;
     if (data.length !== geometry.lengthOf(index)) throw new Error(`piece ${index} has ${data.length} bytes, expected ${geometry.lengthOf(index)}`);
-    await this.requireHandle().write(data, 0, data.length, geometry.offsetOf(index));
+    fs.writeSync(this.requireHandle().fd, data, 0, data.length, geometry.offsetOf(index));
     this.piecesWritten++;
   }
 
