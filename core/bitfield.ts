@@ -43,6 +43,31 @@ export class Bitfield {
     return true;
   }
 
+  /** Clears the bit; returns false when it was not set. */
+  clear(index: number): boolean {
+    if (!this.has(index)) return false;
+    this.bytes[index >> 3]! &= ~(0x80 >> (index & 7));
+    this.ones--;
+    return true;
+  }
+
+  /**
+   * The pieces `theirs` has that this lacks and `exclude` does not mark,
+   * ascending. Works a byte at a time: it runs once per request.
+   */
+  missingFrom(theirs: Bitfield, exclude: Bitfield): number[] {
+    const out: number[] = [];
+    const mine = this.bytes;
+    const other = theirs.bytes;
+    const skip = exclude.bytes;
+    for (let i = 0; i < mine.length; i++) {
+      const wanted = other[i]! & ~mine[i]! & ~skip[i]! & 0xff;
+      if (wanted === 0) continue;
+      for (let bit = 0; bit < 8; bit++) if (wanted & (0x80 >> bit)) out.push(i * 8 + bit);
+    }
+    return out;
+  }
+
   get count(): number {
     return this.ones;
   }

@@ -11,6 +11,4 @@ export interface EngineSettings {
   readonly pipeline: number;
   /** A request unanswered this long (ms) goes back to the pool, so a stuck neighbour cannot stall us. */
   readonly requestTimeoutMs: number;
-  /** Haves are sent in batches at most this many ms apart (0: one by one, at once). */
-  readonly haveBatchMs: number;
 }

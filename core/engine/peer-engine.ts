@@ -25,6 +25,8 @@ export class PeerEngine {
   private readonly requested = new Map<number, Set<PeerId>>();
   /** Pieces received and being written to the store. */
   private readonly writing = new Set<number>();
+  /** Pieces requested from someone or being written: not to be requested again. */
+  private inFlight!: Bitfield;
   /** How many connected neighbours hold each piece. */
   private readonly availability: Int32Array;
   private readonly completePeers = new Set<PeerId>();
@@ -33,9 +35,6 @@ export class PeerEngine {
   private intervalStart = 0;
   private readonly subscriptions = new Subscription();
   private finished = false;
-  /** Pieces stored but not yet announced with `have`. */
-  private unannounced: number[] = [];
-  private haveTimer: Subscription | undefined;
   private resolveRun!: () => void;
   private rejectRun!: (err: Error) => void;
 
@@ -56,6 +55,7 @@ export class PeerEngine {
   async run(): Promise<void> {
     const { common, self } = this.settings;
     this.own = await this.store.open();
+    this.inFlight = new Bitfield(this.settings.geometry.numPieces);
     if (this.own.isComplete) this.completePeers.add(self.id);
     const done = new Promise<void>((resolve, reject) => {
       this.resolveRun = resolve;
@@ -206,6 +206,7 @@ export class PeerEngine {
       n.outstanding.set(index, this.scheduler.now());
       let askedFrom = this.requested.get(index);
       if (!askedFrom) this.requested.set(index, (askedFrom = new Set()));
+      this.inFlight.set(index);
       askedFrom.add(n.id);
       void n.link.send(msg.request(index));
       this.bus.emit({ kind: 'request-sent', peer: n.id, index });
@@ -213,12 +214,7 @@ export class PeerEngine {
   }
 
   private candidatesFrom(n: Neighbor): number[] {
-    const out: number[] = [];
-    const total = this.settings.geometry.numPieces;
-    for (let i = 0; i < total; i++) {
-      if (n.bitfield.has(i) && !this.own.has(i) && !this.requested.has(i) && !this.writing.has(i)) out.push(i);
-    }
-    return out;
+    return this.own.missingFrom(n.bitfield, this.inFlight);
   }
 
   private selectPiece(n: Neighbor, candidates: number[]): number | undefined {
@@ -256,7 +252,9 @@ export class PeerEngine {
     const askedFrom = this.requested.get(index);
     if (!askedFrom) return;
     askedFrom.delete(peer);
-    if (askedFrom.size === 0) this.requested.delete(index);
+    if (askedFrom.size > 0) return;
+    this.requested.delete(index);
+    if (!this.writing.has(index)) this.inFlight.clear(index);
   }
 
   /** Requests a neighbour sat on too long go back to the pool (a late answer is then discarded). */
@@ -289,12 +287,14 @@ export class PeerEngine {
       return;
     }
     this.writing.add(index);
+    this.inFlight.set(index);
     // Ask for the next piece before the disk write finishes, so the link stays busy.
     this.fillRequests(n);
     this.store.write(index, data).then(
       () => this.onPieceStored(n, index, data.length),
       (err) => {
         this.writing.delete(index);
+        if (!this.requested.has(index)) this.inFlight.clear(index);
         this.bus.emit({ kind: 'error', message: `cannot store piece ${index}: ${errorText(err)}` });
         this.fillAllRequests();
       },
@@ -303,6 +303,7 @@ export class PeerEngine {
 
   private onPieceStored(from: Neighbor, index: number, bytes: number): void {
     this.writing.delete(index);
+    if (!this.requested.has(index)) this.inFlight.clear(index);
     if (this.finished) return;
     this.own.set(index);
     this.bus.emit({ kind: 'piece-downloaded', peer: from.id, index, bytes, have: this.own.count, total: this.own.size });
@@ -319,33 +320,10 @@ export class PeerEngine {
     }
   }
 
-  /**
-   * Queues a `have` for every neighbour. Haves leave in small batches: one
-   * wake-up of each neighbour per batch instead of per piece is most of the
-   * CPU a busy swarm on one machine spends, and a few ms of delay changes
-   * nothing a neighbour decides.
-   */
+  /** Tells every neighbour about a new piece, then (as the protocol orders it) updates our interest in each. */
   private announce(index: number): void {
-    this.unannounced.push(index);
-    if (this.settings.haveBatchMs <= 0) {
-      this.flushHaves();
-    } else if (!this.haveTimer) {
-      this.haveTimer = this.scheduler.schedule(() => {
-        this.haveTimer = undefined;
-        this.flushHaves();
-      }, this.settings.haveBatchMs);
-    }
-  }
-
-  private flushHaves(): void {
-    this.haveTimer?.unsubscribe();
-    this.haveTimer = undefined;
-    const batch = this.unannounced;
-    if (batch.length === 0) return;
-    this.unannounced = [];
     for (const n of this.neighbors.values()) {
-      for (const index of batch) void n.link.send(msg.have(index));
-      // After the haves, as the protocol orders it: `not interested` to whoever has nothing left for us.
+      void n.link.send(msg.have(index));
       this.updateInterest(n);
     }
   }
@@ -501,8 +479,6 @@ export class PeerEngine {
     if (this.finished) return;
     this.finished = true;
     this.subscriptions.unsubscribe();
-    // The last pieces' haves are how the others learn we are complete.
-    this.flushHaves();
     // Some implementations exit only when their sockets close: close ours rather than linger.
     await this.transport.stop();
     await this.store.close();

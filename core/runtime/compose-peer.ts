@@ -45,8 +45,6 @@ export interface PeerOptions {
   readonly pipeline: number;
   /** Default 30 s. */
   readonly requestTimeoutMs?: number;
-  /** Default 5 ms. */
-  readonly haveBatchMs?: number;
   readonly verbose: boolean;
   readonly seed?: number;
   readonly scheduler?: SchedulerLike;
@@ -103,7 +101,7 @@ export function composePeer(options: PeerOptions): ComposedPeer {
   const chokePolicy = definitions.chokePolicy.create(context);
   const storage = definitions.storage.create(context);
   const loggers = definitions.loggers.map((d) => d.create(context));
-  const settings: EngineSettings = { self, peers: config.peers, common: config.common, geometry, pipeline: options.pipeline, requestTimeoutMs: options.requestTimeoutMs ?? 30_000, haveBatchMs: options.haveBatchMs ?? 5 };
+  const settings: EngineSettings = { self, peers: config.peers, common: config.common, geometry, pipeline: options.pipeline, requestTimeoutMs: options.requestTimeoutMs ?? 30_000 };
   const transport = options.transport ?? new TcpTransport({ self, peers: config.peers, geometry, events, listenHost: options.listenHost });
 
   const container = rootContainer.createChildContainer();

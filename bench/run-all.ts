@@ -1,0 +1,30 @@
+import { readManifest } from '../core/plugin/plugin-registry';
+import { DEFAULT_MANIFEST } from '../core/paths';
+import { benchSwarm, describeFigures, median, TransferFigures } from './swarm-transfer';
+
+/**
+ * `npm run bench`: the default swarm (20 MiB, 16 KiB pieces, 1 seeder + 4
+ * leechers as separate processes on loopback) with the classic plugins and
+ * with the variants worth comparing. BENCH_ROUNDS sets the rounds per variant.
+ */
+function main(): void {
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+  const manifest = readManifest(DEFAULT_MANIFEST);
+  const variants: Array<[string, string[]]> = [['classic', []]];
+  if (manifest.some((e) => e.kind === 'piece-selector' && e.name === 'rarest-first')) variants.push(['--strategy rarest-first', ['--strategy', 'rarest-first']]);
+  variants.push(['--pipeline 4', ['--pipeline', '4']]);
+  const results: TransferFigures[] = [];
+  process.stdout.write(`swarm transfer, default config, ${rounds} rounds per variant (figures in seconds)\n`);
+  for (const [label, args] of variants) {
+    const f = benchSwarm(label, args, rounds);
+    results.push(f);
+    process.stdout.write(`${describeFigures(f)}\n`);
+  }
+  const classic = results[0]!;
+  for (const f of results.slice(1)) {
+    process.stdout.write(`${f.label}: ${(median(f.windowsS) / median(classic.windowsS)).toFixed(2)}x the classic transfer window\n`);
+  }
+  process.stdout.write(`classic transfer window median ${median(classic.windowsS).toFixed(3)} s (target < 1.0 s), wall time median ${median(classic.wallsS).toFixed(3)} s\n`);
+}
+
+main();
