@@ -31,9 +31,11 @@ function pluginOptions(cmd: Command): Command {
   return cmd
     .option('--strategy <name|path>', 'piece-selection plugin (default: random)')
     .option('--choke <name|path>', 'choke-policy plugin (default: classic)')
+    .option('--rate-meter <name|path>', 'rate-meter plugin the choke policy ranks by (default: interval)')
     .option('--logger <names>', 'logger plugin(s), comma-separated or repeated (default: classic)', list)
     .option('--storage <name|path>', 'storage plugin (default: file)')
     .option('--pipeline <n>', 'requests outstanding per neighbour (classic: 1)', wholeNumber('--pipeline', 1), 1)
+    .option('--endgame', 'near the end, also request pieces already asked of others (first copy wins)', false)
     .option('--config <dir>', 'folder with common.cfg / peer_info.cfg (or Common.cfg / PeerInfo.cfg)')
     .option('--manifest <file>', 'plugin manifest', DEFAULT_MANIFEST)
     .option('--seed <n>', 'seed for the random choices (repeatable runs)', wholeNumber('--seed', 0))
@@ -43,6 +45,8 @@ function pluginOptions(cmd: Command): Command {
 interface PluginFlags {
   strategy?: string;
   choke?: string;
+  rateMeter?: string;
+  endgame: boolean;
   logger?: string[];
   storage?: string;
   pipeline: number;
@@ -73,8 +77,9 @@ export function buildProgram(): Command {
       dataDir: opts.dir,
       logDir: opts.logDir,
       manifestFile: opts.manifest,
-      selection: { pieceSelector: opts.strategy, chokePolicy: opts.choke, storage: opts.storage, loggers: opts.logger },
+      selection: { pieceSelector: opts.strategy, chokePolicy: opts.choke, rateMeter: opts.rateMeter, storage: opts.storage, loggers: opts.logger },
       pipeline: opts.pipeline,
+      endgame: opts.endgame,
       verbose: opts.verbose,
       seed: opts.seed,
       listenHost: opts.listenHost,
@@ -116,6 +121,8 @@ function passThroughArgs(opts: PluginFlags): string[] {
   const args: string[] = ['--manifest', opts.manifest, '--pipeline', String(opts.pipeline)];
   if (opts.strategy) args.push('--strategy', opts.strategy);
   if (opts.choke) args.push('--choke', opts.choke);
+  if (opts.rateMeter) args.push('--rate-meter', opts.rateMeter);
+  if (opts.endgame) args.push('--endgame');
   if (opts.storage) args.push('--storage', opts.storage);
   if (opts.logger) args.push('--logger', opts.logger.join(','));
   if (opts.seed !== undefined) args.push('--seed', String(opts.seed));

@@ -15,6 +15,7 @@ export interface RunPeerArgs {
   readonly manifestFile: string;
   readonly selection: Partial<PluginSelection>;
   readonly pipeline: number;
+  readonly endgame: boolean;
   readonly verbose: boolean;
   readonly seed?: number;
   readonly listenHost?: string;

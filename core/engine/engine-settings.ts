@@ -1,6 +1,7 @@
 import { CommonConfig } from '../config/common-config';
 import { PeerInfo } from '../config/peer-info';
 import { PieceGeometry } from '../protocol/geometry';
+import { PluginNames } from './plugin-guard';
 
 export interface EngineSettings {
   readonly self: PeerInfo;
@@ -11,4 +12,9 @@ export interface EngineSettings {
   readonly pipeline: number;
   /** A request unanswered this long (ms) goes back to the pool, so a stuck neighbour cannot stall us. */
   readonly requestTimeoutMs: number;
+  /** In endgame, also request pieces already asked of others (the first copy wins). */
+  readonly endgame: boolean;
+  /** A store operation unanswered this long (ms) stops the peer. */
+  readonly storeTimeoutMs: number;
+  readonly pluginNames: PluginNames;
 }

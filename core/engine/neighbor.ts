@@ -18,9 +18,6 @@ export class Neighbor {
   /** Requests from it waiting to be served, in order. */
   readonly serveQueue: number[] = [];
   serving = false;
-  /** Bytes of piece data received from / sent to it since the last rate reset. */
-  bytesIn = 0;
-  bytesOut = 0;
   closed = false;
 
   constructor(readonly link: NeighborLink, numPieces: number) {

@@ -3,13 +3,14 @@ import { interval, SchedulerLike, Subscription } from 'rxjs';
 import { Bitfield } from '../bitfield';
 import { EventBus } from '../event-bus';
 import { PeerId } from '../events';
-import { ChokePolicy, ChokeView, PieceSelector, PieceStore } from '../plugin/contracts';
+import { ChokePolicy, ChokeView, PieceSelector, PieceStore, RateMeter } from '../plugin/contracts';
 import { TOKENS } from '../plugin/tokens';
 import { Message, MessageType, msg } from '../protocol/messages';
 import { LinkClosed, NeighborLink, Transport } from '../transport/link';
 import { Random } from '../util/random';
 import { EngineSettings } from './engine-settings';
 import { Neighbor } from './neighbor';
+import { errorText, PluginGuard, PluginTimeoutError } from './plugin-guard';
 
 /**
  * The protocol's state machine: what to send to whom, when. It holds the
@@ -32,29 +33,31 @@ export class PeerEngine {
   private readonly completePeers = new Set<PeerId>();
   private preferred = new Set<PeerId>();
   private optimistic: PeerId | undefined;
-  private intervalStart = 0;
   private readonly subscriptions = new Subscription();
   private finished = false;
   private resolveRun!: () => void;
   private rejectRun!: (err: Error) => void;
+  private readonly guard: PluginGuard;
 
   constructor(
     @inject(TOKENS.Settings) private readonly settings: EngineSettings,
     @inject(TOKENS.Scheduler) private readonly scheduler: SchedulerLike,
-    @inject(TOKENS.Random) private readonly random: Random,
+    @inject(TOKENS.Random) random: Random,
     @inject(TOKENS.EventBus) private readonly bus: EventBus,
     @inject(TOKENS.Transport) private readonly transport: Transport,
     @inject(TOKENS.PieceSelector) private readonly selector: PieceSelector,
     @inject(TOKENS.ChokePolicy) private readonly chokePolicy: ChokePolicy,
     @inject(TOKENS.PieceStore) private readonly store: PieceStore,
+    @inject(TOKENS.RateMeter) private readonly rates: RateMeter,
   ) {
     this.availability = new Int32Array(settings.geometry.numPieces);
+    this.guard = new PluginGuard(settings.pluginNames, bus, random, scheduler, settings.storeTimeoutMs);
   }
 
   /** Runs until every peer of the peer file has the whole file; then closes everything. */
   async run(): Promise<void> {
     const { common, self } = this.settings;
-    this.own = await this.store.open();
+    this.own = await this.guard.store('open()', () => this.store.open());
     this.inFlight = new Bitfield(this.settings.geometry.numPieces);
     if (this.own.isComplete) this.completePeers.add(self.id);
     const done = new Promise<void>((resolve, reject) => {
@@ -68,8 +71,7 @@ export class PeerEngine {
       await this.store.close();
       throw err;
     }
-    this.intervalStart = this.scheduler.now();
-    this.subscriptions.add(interval(common.unchokingInterval * 1000, this.scheduler).subscribe(() => this.rechoke(true)));
+    this.subscriptions.add(interval(common.unchokingInterval * 1000, this.scheduler).subscribe(() => this.rechoke('interval')));
     this.subscriptions.add(interval(common.optimisticUnchokingInterval * 1000, this.scheduler).subscribe(() => this.reoptimize()));
     this.checkDone();
     return done;
@@ -113,6 +115,7 @@ export class PeerEngine {
     if (this.neighbors.get(n.id) === n) this.neighbors.delete(n.id);
     for (let i = 0; i < this.availability.length; i++) if (n.bitfield.has(i)) this.availability[i]!--;
     this.releaseRequests(n);
+    this.rates.forget(n.id);
     n.serveQueue.length = 0;
     this.preferred.delete(n.id);
     if (this.optimistic === n.id) this.optimistic = undefined;
@@ -201,7 +204,13 @@ export class PeerEngine {
     while (!n.peerChoking && !n.closed && n.outstanding.size < this.settings.pipeline && !this.own.isComplete) {
       const candidates = this.candidatesFrom(n);
       if (candidates.length === 0) return;
-      const index = this.selectPiece(n, candidates);
+      const index = this.guard.selectPiece(this.selector, {
+        neighbor: n.id,
+        numPieces: this.settings.geometry.numPieces,
+        ownedCount: this.own.count,
+        candidates,
+        availability: (i) => this.availability[i] ?? 0,
+      });
       if (index === undefined) return;
       n.outstanding.set(index, this.scheduler.now());
       let askedFrom = this.requested.get(index);
@@ -213,34 +222,25 @@ export class PeerEngine {
     }
   }
 
+  /**
+   * The pieces we may ask this neighbour for. Normally: those it has, we lack,
+   * and nobody is fetching. In endgame (every missing piece already asked of
+   * someone) also those asked of others but not of it: the first copy wins.
+   */
   private candidatesFrom(n: Neighbor): number[] {
-    return this.own.missingFrom(n.bitfield, this.inFlight);
+    const fresh = this.own.missingFrom(n.bitfield, this.inFlight);
+    if (fresh.length > 0 || !this.settings.endgame || !this.inEndgame()) return fresh;
+    return this.own.missingFrom(n.bitfield, this.writingBits()).filter((i) => !n.outstanding.has(i));
   }
 
-  private selectPiece(n: Neighbor, candidates: number[]): number | undefined {
-    let choice: number | undefined;
-    try {
-      choice = this.selector.select({
-        neighbor: n.id,
-        numPieces: this.settings.geometry.numPieces,
-        ownedCount: this.own.count,
-        candidates,
-        availability: (i) => this.availability[i] ?? 0,
-      });
-    } catch (err) {
-      return this.pluginFallback('piece-selector', `threw: ${errorText(err)}`, candidates);
-    }
-    if (choice === undefined) return undefined;
-    if (!Number.isInteger(choice) || !candidates.includes(choice)) {
-      return this.pluginFallback('piece-selector', `chose piece ${choice}, which is not among the ${candidates.length} legal choices`, candidates);
-    }
-    return choice;
+  private inEndgame(): boolean {
+    return this.own.count + this.inFlight.count === this.own.size;
   }
 
-  /** A selector that misbehaves must not stall or corrupt the download: report it and pick at random. */
-  private pluginFallback(plugin: string, message: string, candidates: number[]): number {
-    this.bus.emit({ kind: 'plugin-error', plugin, message });
-    return this.random.pick(candidates);
+  private writingBits(): Bitfield {
+    const bits = new Bitfield(this.own.size);
+    for (const i of this.writing) bits.set(i);
+    return bits;
   }
 
   private releaseRequests(n: Neighbor): void {
@@ -280,8 +280,9 @@ export class PeerEngine {
       return;
     }
     this.forgetRequest(index, n.id);
-    n.bytesIn += data.length;
+    this.rates.record(n.id, 'down', data.length, this.scheduler.now());
     if (this.own.has(index) || this.writing.has(index)) {
+      // In endgame the same piece may come from several neighbours: keep the first, count the rest.
       this.bus.emit({ kind: 'piece-discarded', peer: n.id, index, bytes: data.length, reason: 'duplicate' });
       this.fillRequests(n);
       return;
@@ -290,11 +291,15 @@ export class PeerEngine {
     this.inFlight.set(index);
     // Ask for the next piece before the disk write finishes, so the link stays busy.
     this.fillRequests(n);
-    this.store.write(index, data).then(
+    this.guard.store(`write(${index})`, () => this.store.write(index, data)).then(
       () => this.onPieceStored(n, index, data.length),
       (err) => {
         this.writing.delete(index);
         if (!this.requested.has(index)) this.inFlight.clear(index);
+        if (err instanceof PluginTimeoutError) {
+          this.fail(err);
+          return;
+        }
         this.bus.emit({ kind: 'error', message: `cannot store piece ${index}: ${errorText(err)}` });
         this.fillAllRequests();
       },
@@ -309,7 +314,7 @@ export class PeerEngine {
     this.bus.emit({ kind: 'piece-downloaded', peer: from.id, index, bytes, have: this.own.count, total: this.own.size });
     this.announce(index);
     if (this.own.isComplete) {
-      this.store.complete().then(
+      this.guard.store('complete()', () => this.store.complete()).then(
         () => {
           this.bus.emit({ kind: 'file-complete' });
           this.completePeers.add(this.settings.self.id);
@@ -343,10 +348,10 @@ export class PeerEngine {
     try {
       while (n.serveQueue.length > 0 && !n.closed && !n.amChoking && !this.finished) {
         const index = n.serveQueue.shift()!;
-        const data = await this.store.read(index);
+        const data = await this.guard.store(`read(${index})`, () => this.store.read(index));
         if (n.closed || n.amChoking) break;
         await n.link.send(msg.piece(index, data));
-        n.bytesOut += data.length;
+        this.rates.record(n.id, 'up', data.length, this.scheduler.now());
         this.bus.emit({ kind: 'piece-uploaded', peer: n.id, index, bytes: data.length });
       }
     } catch (err) {
@@ -366,71 +371,38 @@ export class PeerEngine {
 
   /** A neighbour became interested: fill a free upload slot now rather than at the next interval. */
   private fillFreeSlots(n: Neighbor): void {
-    if (this.preferred.size < this.settings.common.numberOfPreferredNeighbors && !this.preferred.has(n.id)) this.rechoke(false);
+    if (this.preferred.size < this.settings.common.numberOfPreferredNeighbors && !this.preferred.has(n.id)) this.rechoke('slot-free');
     if (this.optimistic === undefined) this.reoptimize();
   }
 
-  private rechoke(newInterval: boolean): void {
+  private rechoke(trigger: ChokeView['trigger']): void {
     if (this.finished) return;
-    const view = this.chokeView();
-    const chosen = this.validChoices(this.callChokePolicy('choosePreferred', view) ?? [], view);
+    const view = this.chokeView(trigger);
+    const chosen = this.guard.choosePreferred(this.chokePolicy, view);
     const next = new Set(chosen);
     const changed = next.size !== this.preferred.size || chosen.some((id) => !this.preferred.has(id));
     this.preferred = next;
     this.applyChokes();
     if (changed && next.size > 0) this.bus.emit({ kind: 'preferred-changed', neighbors: chosen });
-    if (newInterval) {
-      for (const n of this.neighbors.values()) n.bytesIn = n.bytesOut = 0;
-      this.intervalStart = this.scheduler.now();
+    if (trigger === 'interval') {
+      this.rates.intervalEnded(this.scheduler.now());
       this.expireRequests();
     }
   }
 
   private reoptimize(): void {
     if (this.finished) return;
-    const view = this.chokeView();
-    let pick = this.callChokePolicy('chooseOptimistic', view);
-    const candidate = pick === undefined ? undefined : view.neighbors.find((v) => v.id === pick);
-    if (pick !== undefined && !(candidate && candidate.interested && (candidate.chokedByUs || candidate.optimistic))) {
-      this.bus.emit({ kind: 'plugin-error', plugin: 'choke-policy', message: `chose ${pick} as optimistic neighbour, which is not a choked, interested neighbour` });
-      pick = undefined;
-    }
+    const pick = this.guard.chooseOptimistic(this.chokePolicy, this.chokeView('interval'));
     if (pick === this.optimistic) return;
     this.optimistic = pick;
     this.applyChokes();
     if (pick !== undefined) this.bus.emit({ kind: 'optimistic-changed', neighbor: pick });
   }
 
-  private callChokePolicy<M extends 'choosePreferred' | 'chooseOptimistic'>(method: M, view: ChokeView): ReturnType<ChokePolicy[M]> | undefined {
-    try {
-      return this.chokePolicy[method](view) as ReturnType<ChokePolicy[M]>;
-    } catch (err) {
-      this.bus.emit({ kind: 'plugin-error', plugin: 'choke-policy', message: `${method} threw: ${errorText(err)}` });
-      return undefined;
-    }
-  }
-
-  /** Keeps only connected, interested neighbours, each once, at most `slots` of them. */
-  private validChoices(chosen: readonly PeerId[], view: ChokeView): PeerId[] {
-    const ok: PeerId[] = [];
-    for (const id of Array.isArray(chosen) ? chosen : []) {
-      const v = view.neighbors.find((x) => x.id === id);
-      if (!v || !v.interested || ok.includes(id)) {
-        this.bus.emit({ kind: 'plugin-error', plugin: 'choke-policy', message: `chose ${String(id)}, which is not a connected, interested neighbour` });
-        continue;
-      }
-      if (ok.length === view.slots) {
-        this.bus.emit({ kind: 'plugin-error', plugin: 'choke-policy', message: `chose more than ${view.slots} preferred neighbours` });
-        break;
-      }
-      ok.push(id);
-    }
-    return ok;
-  }
-
-  private chokeView(): ChokeView {
-    const seconds = Math.max((this.scheduler.now() - this.intervalStart) / 1000, 1e-3);
+  private chokeView(trigger: ChokeView['trigger']): ChokeView {
+    const now = this.scheduler.now();
     return {
+      trigger,
       selfComplete: this.own.isComplete,
       slots: this.settings.common.numberOfPreferredNeighbors,
       neighbors: [...this.neighbors.values()].map((n) => ({
@@ -439,8 +411,8 @@ export class PeerEngine {
         chokedByUs: n.amChoking,
         preferred: this.preferred.has(n.id),
         optimistic: this.optimistic === n.id,
-        downloadRate: n.bytesIn / seconds,
-        uploadRate: n.bytesOut / seconds,
+        downloadRate: this.rates.rate(n.id, 'down', now),
+        uploadRate: this.rates.rate(n.id, 'up', now),
         piecesHeld: n.bitfield.count,
       })),
     };
@@ -483,8 +455,4 @@ export class PeerEngine {
     await this.transport.stop();
     await this.store.close();
   }
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

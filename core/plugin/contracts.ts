@@ -50,6 +50,12 @@ export interface NeighborSnapshot {
 }
 
 export interface ChokeView {
+  /**
+   * Why the policy is asked: the unchoking interval ended, or a neighbour
+   * became interested while an upload slot was free (the policy may then
+   * only fill the slot, leaving a rotation where it is).
+   */
+  readonly trigger: 'interval' | 'slot-free';
   /** We hold the whole file (seeding). */
   readonly selfComplete: boolean;
   /** NumberOfPreferredNeighbors. */
@@ -62,6 +68,22 @@ export interface ChokePolicy {
   choosePreferred(view: ChokeView): PeerId[];
   /** One choked, interested neighbour to unchoke optimistically, or undefined. */
   chooseOptimistic(view: ChokeView): PeerId | undefined;
+}
+
+// ---------------------------------------------------------------- rate measurement
+
+export type Direction = 'down' | 'up';
+
+/** Measures how fast data moves to and from each neighbour; the choke policies rank by it. */
+export interface RateMeter {
+  /** `bytes` of piece data moved with `peer` at time `at` (scheduler ms). */
+  record(peer: PeerId, direction: Direction, bytes: number, at: number): void;
+  /** Bytes per second as of `at`. */
+  rate(peer: PeerId, direction: Direction, at: number): number;
+  /** An unchoking interval ended at `at` (after the policy was asked). */
+  intervalEnded(at: number): void;
+  /** The neighbour is gone. */
+  forget(peer: PeerId): void;
 }
 
 // ---------------------------------------------------------------- storage
@@ -90,11 +112,12 @@ export interface EventLogger {
 export interface PluginKinds {
   'piece-selector': PieceSelector;
   'choke-policy': ChokePolicy;
+  'rate-meter': RateMeter;
   storage: PieceStore;
   logger: EventLogger;
 }
 export type PluginKind = keyof PluginKinds;
-export const PLUGIN_KINDS: readonly PluginKind[] = ['piece-selector', 'choke-policy', 'storage', 'logger'];
+export const PLUGIN_KINDS: readonly PluginKind[] = ['piece-selector', 'choke-policy', 'rate-meter', 'storage', 'logger'];
 
 /** Everything a plugin factory may use: the "components bag". */
 export interface PluginContext {

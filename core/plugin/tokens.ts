@@ -7,6 +7,7 @@ export const TOKENS = {
   Transport: Symbol('Transport'),
   PieceSelector: Symbol('PieceSelector'),
   ChokePolicy: Symbol('ChokePolicy'),
+  RateMeter: Symbol('RateMeter'),
   PieceStore: Symbol('PieceStore'),
   Loggers: Symbol('Loggers'),
 } as const;

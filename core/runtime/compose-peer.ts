@@ -18,11 +18,12 @@ import { SeededRandom } from '../util/random';
 export interface PluginSelection {
   readonly pieceSelector: string;
   readonly chokePolicy: string;
+  readonly rateMeter: string;
   readonly storage: string;
   readonly loggers: readonly string[];
 }
 
-export const DEFAULT_SELECTION: PluginSelection = { pieceSelector: 'random', chokePolicy: 'classic', storage: 'file', loggers: ['classic'] };
+export const DEFAULT_SELECTION: PluginSelection = { pieceSelector: 'random', chokePolicy: 'classic', rateMeter: 'interval', storage: 'file', loggers: ['classic'] };
 
 /** Config-dir settings (`Plugin.<kind> <name>` in common.cfg) that fill in what the command line left unset. */
 const CONFIG_KEYS: Record<string, keyof PluginSelection> = {
@@ -30,6 +31,7 @@ const CONFIG_KEYS: Record<string, keyof PluginSelection> = {
   strategy: 'pieceSelector',
   'choke-policy': 'chokePolicy',
   choke: 'chokePolicy',
+  'rate-meter': 'rateMeter',
   storage: 'storage',
   logger: 'loggers',
 };
@@ -45,6 +47,10 @@ export interface PeerOptions {
   readonly pipeline: number;
   /** Default 30 s. */
   readonly requestTimeoutMs?: number;
+  /** Endgame mode (see EngineSettings); default off, as in the classic protocol. */
+  readonly endgame?: boolean;
+  /** Default 30 s. */
+  readonly storeTimeoutMs?: number;
   readonly verbose: boolean;
   readonly seed?: number;
   readonly scheduler?: SchedulerLike;
@@ -94,14 +100,26 @@ export function composePeer(options: PeerOptions): ComposedPeer {
   const definitions = {
     pieceSelector: load('piece-selector', selection.pieceSelector),
     chokePolicy: load('choke-policy', selection.chokePolicy),
+    rateMeter: load('rate-meter', selection.rateMeter),
     storage: load('storage', selection.storage),
     loggers: selection.loggers.map((ref) => load('logger', ref)),
   };
   const pieceSelector = definitions.pieceSelector.create(context);
   const chokePolicy = definitions.chokePolicy.create(context);
+  const rateMeter = definitions.rateMeter.create(context);
   const storage = definitions.storage.create(context);
   const loggers = definitions.loggers.map((d) => d.create(context));
-  const settings: EngineSettings = { self, peers: config.peers, common: config.common, geometry, pipeline: options.pipeline, requestTimeoutMs: options.requestTimeoutMs ?? 30_000 };
+  const settings: EngineSettings = {
+    self,
+    peers: config.peers,
+    common: config.common,
+    geometry,
+    pipeline: options.pipeline,
+    requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    endgame: options.endgame ?? false,
+    storeTimeoutMs: options.storeTimeoutMs ?? 30_000,
+    pluginNames: selection,
+  };
   const transport = options.transport ?? new TcpTransport({ self, peers: config.peers, geometry, events, listenHost: options.listenHost });
 
   const container = rootContainer.createChildContainer();
@@ -112,6 +130,7 @@ export function composePeer(options: PeerOptions): ComposedPeer {
   container.register(TOKENS.Transport, { useValue: transport });
   container.register(TOKENS.PieceSelector, { useValue: pieceSelector });
   container.register(TOKENS.ChokePolicy, { useValue: chokePolicy });
+  container.register(TOKENS.RateMeter, { useValue: rateMeter });
   container.register(TOKENS.PieceStore, { useValue: storage });
   for (const logger of loggers) container.register(TOKENS.Loggers, { useValue: logger });
   for (const logger of container.resolveAll<EventLogger>(TOKENS.Loggers)) logger.attach(events.events$);
@@ -127,6 +146,8 @@ export function composePeer(options: PeerOptions): ComposedPeer {
       PieceSize: config.common.pieceSize,
       strategy: selection.pieceSelector,
       choke: selection.chokePolicy,
+      rateMeter: selection.rateMeter,
+      endgame: options.endgame ?? false,
       storage: selection.storage,
       pipeline: options.pipeline,
     },

@@ -1,0 +1,151 @@
+import { SchedulerLike } from 'rxjs';
+import { EventBus } from '../event-bus';
+import { PeerId } from '../events';
+import { ChokePolicy, ChokeView, PieceSelectionView, PieceSelector } from '../plugin/contracts';
+import { Random } from '../util/random';
+
+/** The names the user chose, for error messages that say which plugin misbehaved. */
+export interface PluginNames {
+  readonly pieceSelector: string;
+  readonly chokePolicy: string;
+  readonly rateMeter: string;
+  readonly storage: string;
+}
+
+/** A plugin that did not answer in time. The peer stops rather than guess what the store holds. */
+export class PluginTimeoutError extends Error {
+  override readonly name = 'PluginTimeoutError';
+}
+
+/**
+ * Calls plugins on the engine's behalf and contains their mistakes: a throw,
+ * an answer outside the legal choices, an asynchronous answer where a
+ * synchronous one is due, or (for the store) no answer at all. Each is
+ * reported as a `plugin-error` naming the plugin; decisions fall back to a
+ * neutral random choice, so a faulty strategy slows a download but never
+ * stalls or corrupts it.
+ */
+export class PluginGuard {
+  constructor(
+    private readonly names: PluginNames,
+    private readonly bus: EventBus,
+    private readonly random: Random,
+    private readonly scheduler: SchedulerLike,
+    private readonly storeTimeoutMs: number,
+  ) {}
+
+  selectPiece(selector: PieceSelector, view: PieceSelectionView): number | undefined {
+    const label = `piece-selector "${this.names.pieceSelector}"`;
+    const fallback = (message: string): number => {
+      this.report(label, message);
+      return this.random.pick(view.candidates);
+    };
+    let choice: unknown;
+    try {
+      choice = selector.select(view);
+    } catch (err) {
+      return fallback(`select() threw: ${errorText(err)}`);
+    }
+    if (choice === undefined) return undefined;
+    if (isThenable(choice)) return fallback('select() returned a Promise; it must answer synchronously');
+    if (typeof choice !== 'number' || !view.candidates.includes(choice)) {
+      return fallback(`select() chose piece ${String(choice)}, which is not among the ${view.candidates.length} legal choices (a piece we lack, the neighbour has, and nobody is fetching)`);
+    }
+    return choice;
+  }
+
+  choosePreferred(policy: ChokePolicy, view: ChokeView): PeerId[] {
+    const label = `choke-policy "${this.names.chokePolicy}"`;
+    let chosen: unknown;
+    try {
+      chosen = policy.choosePreferred(view);
+    } catch (err) {
+      this.report(label, `choosePreferred() threw: ${errorText(err)}`);
+      return this.randomPreferred(view);
+    }
+    if (!Array.isArray(chosen)) {
+      this.report(label, `choosePreferred() returned ${isThenable(chosen) ? 'a Promise' : typeof chosen}, not a list of neighbour ids`);
+      return this.randomPreferred(view);
+    }
+    const ok: PeerId[] = [];
+    for (const id of chosen as unknown[]) {
+      const v = view.neighbors.find((x) => x.id === id);
+      if (!v || !v.interested || ok.includes(id as PeerId)) {
+        this.report(label, `choosePreferred() chose ${String(id)}, which is not a connected, interested neighbour (or chosen twice)`);
+        continue;
+      }
+      if (ok.length === view.slots) {
+        this.report(label, `choosePreferred() chose more than ${view.slots} neighbours`);
+        break;
+      }
+      ok.push(v.id);
+    }
+    return ok;
+  }
+
+  chooseOptimistic(policy: ChokePolicy, view: ChokeView): PeerId | undefined {
+    const label = `choke-policy "${this.names.chokePolicy}"`;
+    const candidates = view.neighbors.filter((n) => n.interested && (n.chokedByUs || n.optimistic));
+    let pick: unknown;
+    try {
+      pick = policy.chooseOptimistic(view);
+    } catch (err) {
+      this.report(label, `chooseOptimistic() threw: ${errorText(err)}`);
+      return candidates.length > 0 ? this.random.pick(candidates).id : undefined;
+    }
+    if (pick === undefined) return undefined;
+    if (!candidates.some((c) => c.id === pick)) {
+      this.report(label, `chooseOptimistic() chose ${isThenable(pick) ? 'a Promise' : String(pick)}, which is not a choked, interested neighbour`);
+      return candidates.length > 0 ? this.random.pick(candidates).id : undefined;
+    }
+    return pick as PeerId;
+  }
+
+  /** Runs a store operation, failing with a PluginTimeoutError if it does not settle in time. */
+  store<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    const label = `storage "${this.names.storage}"`;
+    return new Promise<T>((resolve, reject) => {
+      const timer = this.scheduler.schedule(() => {
+        const message = `${operation} did not answer within ${this.storeTimeoutMs} ms`;
+        this.report(label, message);
+        reject(new PluginTimeoutError(`${label}: ${message}`));
+      }, this.storeTimeoutMs);
+      let pending: Promise<T>;
+      try {
+        pending = run();
+      } catch (err) {
+        pending = Promise.reject(err);
+      }
+      pending.then(
+        (v) => {
+          timer.unsubscribe();
+          resolve(v);
+        },
+        (err) => {
+          timer.unsubscribe();
+          reject(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
+    });
+  }
+
+  report(plugin: string, message: string): void {
+    this.bus.emit({ kind: 'plugin-error', plugin, message });
+  }
+
+  /** The neutral fallback: up to `slots` interested neighbours at random. */
+  private randomPreferred(view: ChokeView): PeerId[] {
+    return this.random
+      .shuffle(view.neighbors.filter((n) => n.interested))
+      .slice(0, view.slots)
+      .map((n) => n.id);
+  }
+}
+
+function isThenable(x: unknown): boolean {
+  return typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
+}
+
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
