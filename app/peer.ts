@@ -7,6 +7,7 @@ import { DEFAULT_CONFIG_DIR, DEFAULT_MANIFEST } from '../core/paths';
 import { readManifest } from '../core/plugin/plugin-registry';
 import { EXIT_FAILURE, EXIT_USAGE, runPeer } from './run-peer';
 import { runSwarmCommand } from './swarm-command';
+import { testPlugin } from './plugin-test-command';
 
 function wholeNumber(name: string, min: number) {
   return (value: string): number => {
@@ -103,14 +104,22 @@ export function buildProgram(): Command {
     });
   });
 
-  program
-    .command('plugins')
+  const plugins = program.command('plugins').description('list the plugins of the manifest, or check a plugin against its contract');
+  plugins
+    .command('list', { isDefault: true })
     .description('list every plugin of the manifest with its kind and description')
     .option('--manifest <file>', 'plugin manifest', DEFAULT_MANIFEST)
     .action((opts: { manifest: string }) => {
       const entries = readManifest(opts.manifest);
       const width = Math.max(...entries.map((e) => e.kind.length + e.name.length + 1));
       for (const e of entries) process.stdout.write(`${`${e.kind}/${e.name}`.padEnd(width)}  ${e.description}\n`);
+    });
+  plugins
+    .command('test <plugin>')
+    .description('run the contract checks of its kind against a plugin: a path to a .js file, or kind/name from the manifest')
+    .option('--manifest <file>', 'plugin manifest', DEFAULT_MANIFEST)
+    .action(async (ref: string, opts: { manifest: string }) => {
+      process.exitCode = await testPlugin(ref, opts.manifest);
     });
 
   return program;
@@ -142,6 +151,10 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  // `peer plugins | head` closes our stdout early: that is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+  });
   main(process.argv.slice(2)).then((code) => exitAfterFlush(code));
 }
 

@@ -57,7 +57,14 @@ export class PeerEngine {
   /** Runs until every peer of the peer file has the whole file; then closes everything. */
   async run(): Promise<void> {
     const { common, self } = this.settings;
-    this.own = await this.guard.store('open()', () => this.store.open());
+    const watchdog = interval(this.guard.watchdogPeriodMs, this.scheduler).subscribe(() => this.guard.checkOverdue());
+    this.subscriptions.add(watchdog);
+    try {
+      this.own = await this.guard.store('open()', () => this.store.open());
+    } catch (err) {
+      watchdog.unsubscribe();
+      throw err;
+    }
     this.inFlight = new Bitfield(this.settings.geometry.numPieces);
     if (this.own.isComplete) this.completePeers.add(self.id);
     const done = new Promise<void>((resolve, reject) => {

@@ -25,7 +25,15 @@ export class PluginTimeoutError extends Error {
  * neutral random choice, so a faulty strategy slows a download but never
  * stalls or corrupts it.
  */
+interface PendingStoreOp {
+  readonly operation: string;
+  readonly startedAt: number;
+  readonly reject: (err: Error) => void;
+}
+
 export class PluginGuard {
+  private readonly pendingStoreOps = new Set<PendingStoreOp>();
+
   constructor(
     private readonly names: PluginNames,
     private readonly bus: EventBus,
@@ -101,32 +109,51 @@ export class PluginGuard {
     return pick as PeerId;
   }
 
-  /** Runs a store operation, failing with a PluginTimeoutError if it does not settle in time. */
+  /**
+   * Runs a store operation, failing with a PluginTimeoutError if it does not
+   * settle within the timeout. One watchdog sweep (`checkOverdue`) serves all
+   * pending operations: a timer per piece read or write would cost more than
+   * the operation itself.
+   */
   store<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    const label = `storage "${this.names.storage}"`;
     return new Promise<T>((resolve, reject) => {
-      const timer = this.scheduler.schedule(() => {
-        const message = `${operation} did not answer within ${this.storeTimeoutMs} ms`;
-        this.report(label, message);
-        reject(new PluginTimeoutError(`${label}: ${message}`));
-      }, this.storeTimeoutMs);
-      let pending: Promise<T>;
+      const pending: PendingStoreOp = { operation, startedAt: this.scheduler.now(), reject };
+      this.pendingStoreOps.add(pending);
+      let result: Promise<T>;
       try {
-        pending = run();
+        result = run();
       } catch (err) {
-        pending = Promise.reject(err);
+        result = Promise.reject(err);
       }
-      pending.then(
+      result.then(
         (v) => {
-          timer.unsubscribe();
+          this.pendingStoreOps.delete(pending);
           resolve(v);
         },
         (err) => {
-          timer.unsubscribe();
+          this.pendingStoreOps.delete(pending);
           reject(err instanceof Error ? err : new Error(String(err)));
         },
       );
     });
+  }
+
+  /** Fails every store operation pending for longer than the timeout. */
+  checkOverdue(): void {
+    const cutoff = this.scheduler.now() - this.storeTimeoutMs;
+    for (const op of this.pendingStoreOps) {
+      if (op.startedAt > cutoff) continue;
+      this.pendingStoreOps.delete(op);
+      const label = `storage "${this.names.storage}"`;
+      const message = `${op.operation} did not answer within ${this.storeTimeoutMs} ms`;
+      this.report(label, message);
+      op.reject(new PluginTimeoutError(`${label}: ${message}`));
+    }
+  }
+
+  /** How often `checkOverdue` should run. */
+  get watchdogPeriodMs(): number {
+    return Math.max(10, Math.min(1000, this.storeTimeoutMs / 4));
   }
 
   report(plugin: string, message: string): void {

@@ -61,15 +61,24 @@ export function loadPlugin<K extends PluginKind>(kind: K, ref: string, manifest:
     }
     modulePath = entry.module;
   }
+  const def = loadDefinition(modulePath, `${kind} plugin "${ref}"`);
+  if (def.kind !== kind) throw new PluginLoadError(`${modulePath}: is a ${String(def.kind)} plugin, not a ${kind} plugin`);
+  return def as PluginDefinition<K>;
+}
+
+/** Loads a plugin module from a file and checks that it exports a plugin definition (of any kind). */
+export function loadDefinition(modulePath: string, label = `plugin "${modulePath}"`): PluginDefinition {
   let mod: unknown;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     mod = require(modulePath);
   } catch (err) {
-    throw new PluginLoadError(`cannot load ${kind} plugin "${ref}" from ${modulePath}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    throw new PluginLoadError(`cannot load ${label} from ${modulePath}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
   }
   const def = ((mod as { default?: unknown }).default ?? mod) as Partial<PluginDefinition>;
-  if (!def || typeof def.create !== 'function') throw new PluginLoadError(`${modulePath}: does not export a plugin (an object with kind, name and create())`);
-  if (def.kind !== kind) throw new PluginLoadError(`${modulePath}: is a ${String(def.kind)} plugin, not a ${kind} plugin`);
-  return def as PluginDefinition<K>;
+  if (!def || typeof def.create !== 'function' || typeof def.name !== 'string') {
+    throw new PluginLoadError(`${modulePath}: does not export a plugin (an object with kind, name, description and create())`);
+  }
+  if (!PLUGIN_KINDS.includes(def.kind as PluginKind)) throw new PluginLoadError(`${modulePath}: unknown plugin kind "${String(def.kind)}" (kinds: ${PLUGIN_KINDS.join(', ')})`);
+  return def as PluginDefinition;
 }

@@ -1,5 +1,6 @@
 import { ChokeView, NeighborSnapshot, PluginDefinition } from '../../core/plugin/contracts';
 import { Random } from '../../core/util/random';
+import { topInterested } from './ranking';
 
 /**
  * The classic policy: the k interested neighbours that sent us the most in the
@@ -7,13 +8,8 @@ import { Random } from '../../core/util/random';
  * plus one random choked, interested neighbour as the optimistic unchoke.
  */
 export function topKByDownloadRate(view: ChokeView, rng: Random): number[] {
-  const interested = rng.shuffle(view.neighbors.filter((n) => n.interested));
-  if (view.selfComplete) return interested.slice(0, view.slots).map((n) => n.id);
-  // A stable sort of a shuffled list breaks rate ties at random.
-  return interested
-    .sort((a, b) => b.downloadRate - a.downloadRate)
-    .slice(0, view.slots)
-    .map((n) => n.id);
+  // Seeding, nobody sends us anything: every interested neighbour scores the same, so the pick is random.
+  return topInterested(view, rng, (n) => (view.selfComplete ? 0 : n.downloadRate));
 }
 
 export function randomOptimistic(view: ChokeView, rng: Random): number | undefined {

@@ -3,29 +3,29 @@ import { PeerId } from '../../core/events';
 
 /** Classic: bytes moved since the current unchoking interval began, per second. */
 export class IntervalRateMeter implements RateMeter {
-  private readonly bytes = new Map<string, number>();
+  private readonly bytes = new Map<PeerId, { down: number; up: number }>();
   private intervalStart: number | undefined;
 
   record(peer: PeerId, direction: Direction, bytes: number, at: number): void {
     this.intervalStart ??= at;
-    const key = `${direction}${peer}`;
-    this.bytes.set(key, (this.bytes.get(key) ?? 0) + bytes);
+    let counts = this.bytes.get(peer);
+    if (!counts) this.bytes.set(peer, (counts = { down: 0, up: 0 }));
+    counts[direction] += bytes;
   }
 
   rate(peer: PeerId, direction: Direction, at: number): number {
-    const bytes = this.bytes.get(`${direction}${peer}`) ?? 0;
+    const bytes = this.bytes.get(peer)?.[direction] ?? 0;
     if (bytes === 0 || this.intervalStart === undefined) return 0;
     return bytes / Math.max((at - this.intervalStart) / 1000, 1e-3);
   }
 
   intervalEnded(at: number): void {
-    this.bytes.clear();
+    for (const counts of this.bytes.values()) counts.down = counts.up = 0;
     this.intervalStart = at;
   }
 
   forget(peer: PeerId): void {
-    this.bytes.delete(`down${peer}`);
-    this.bytes.delete(`up${peer}`);
+    this.bytes.delete(peer);
   }
 }
 

@@ -1,0 +1,22 @@
+import { PluginDefinition, PluginKind } from '../contracts';
+import { CHOKE_POLICY_CONTRACT } from './choke-policy-contract';
+import { CheckResult, ContractCheck, runChecks } from './compliance';
+import { LOGGER_CONTRACT } from './logger-contract';
+import { PIECE_SELECTOR_CONTRACT } from './piece-selector-contract';
+import { RATE_METER_CONTRACT } from './rate-meter-contract';
+import { STORAGE_CONTRACT } from './storage-contract';
+
+/** The contract every plugin of a kind must meet. */
+export const CONTRACTS: { readonly [K in PluginKind]: readonly ContractCheck<K>[] } = {
+  'piece-selector': PIECE_SELECTOR_CONTRACT,
+  'choke-policy': CHOKE_POLICY_CONTRACT,
+  'rate-meter': RATE_METER_CONTRACT,
+  storage: STORAGE_CONTRACT,
+  logger: LOGGER_CONTRACT,
+};
+
+export function checkPlugin<K extends PluginKind>(definition: PluginDefinition<K>): Promise<CheckResult[]> {
+  return runChecks(definition, CONTRACTS[definition.kind] as readonly ContractCheck<K>[]);
+}
+
+export type { CheckResult, ContractCheck };

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { SeededRandom } from '../../util/random';
+import { ContractCheck } from './compliance';
+
+export const STORAGE_CONTRACT: readonly ContractCheck<'storage'>[] = [
+  {
+    name: 'a downloading peer starts empty, stores pieces in any order, reads them back, and completes the file',
+    async run(def, scratch) {
+      const store = def.create(scratch.context({ seeder: false }));
+      const held = await store.open();
+      assert.equal(held.size, scratch.geometry.numPieces);
+      assert.equal(held.count, 0, 'a peer without the file must start with no pieces');
+      const order = new SeededRandom(3).shuffle(Array.from({ length: scratch.geometry.numPieces }, (_, i) => i));
+      for (const i of order) await store.write(i, scratch.piece(i));
+      for (const i of order) assert.ok(Buffer.from(await store.read(i)).equals(scratch.piece(i)), `piece ${i} reads back different`);
+      await store.complete();
+      assert.ok(fs.readFileSync(scratch.finalFile(2)).equals(scratch.content), 'the completed file differs from the pieces written');
+      for (const i of [0, scratch.geometry.numPieces - 1]) assert.ok(Buffer.from(await store.read(i)).equals(scratch.piece(i)), `piece ${i} unreadable after complete()`);
+      await store.close();
+    },
+  },
+  {
+    name: 'a peer with the file holds every piece and serves the bytes of its file',
+    async run(def, scratch) {
+      const store = def.create(scratch.context({ seeder: true }));
+      const held = await store.open();
+      assert.equal(held.count, scratch.geometry.numPieces);
+      for (let i = 0; i < scratch.geometry.numPieces; i++) assert.ok(Buffer.from(await store.read(i)).equals(scratch.piece(i)), `piece ${i}`);
+      await store.close();
+    },
+  },
+  {
+    name: 'refuses a piece of the wrong length',
+    async run(def, scratch) {
+      const store = def.create(scratch.context({ seeder: false }));
+      await store.open();
+      await assert.rejects(async () => store.write(0, Buffer.alloc(10)));
+      await assert.rejects(async () => store.write(scratch.geometry.numPieces - 1, Buffer.alloc(scratch.geometry.pieceSize)));
+      await store.close();
+    },
+  },
+  {
+    name: 'shows no file under the final name before the download is complete',
+    async run(def, scratch) {
+      const store = def.create(scratch.context({ seeder: false }));
+      await store.open();
+      await store.write(0, scratch.piece(0));
+      assert.ok(!fs.existsSync(scratch.finalFile(2)), 'a partial download is visible under the final file name');
+      await store.close();
+    },
+  },
+];
