@@ -101,6 +101,9 @@ export class PeerEngine {
     const n = new Neighbor(link, this.settings.geometry.numPieces);
     this.neighbors.set(n.id, n);
     this.bus.emit({ kind: 'connected', peer: n.id, direction: link.direction });
+    // Our bitfield goes first, before handling what already arrived: that may finish the swarm and close the link.
+    // A peer with no pieces skips it: some implementations exit on an empty one.
+    if (!this.own.isEmpty) void link.send(msg.bitfield(this.own.toBytes()));
     link.closed$.subscribe((closed) => this.onClosed(n, closed));
     link.messages$.subscribe((m) => {
       try {
@@ -110,8 +113,6 @@ export class PeerEngine {
         link.close('internal error');
       }
     });
-    // A peer with no pieces skips the bitfield: some implementations exit on an empty one.
-    if (!this.own.isEmpty) void link.send(msg.bitfield(this.own.toBytes()));
   }
 
   private onClosed(n: Neighbor, closed: LinkClosed): void {

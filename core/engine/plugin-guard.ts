@@ -76,10 +76,12 @@ export class PluginGuard {
       return this.randomPreferred(view);
     }
     const ok: PeerId[] = [];
+    let invalid = 0;
     for (const id of chosen as unknown[]) {
       const v = view.neighbors.find((x) => x.id === id);
       if (!v || !v.interested || ok.includes(id as PeerId)) {
         this.report(label, `choosePreferred() chose ${String(id)}, which is not a connected, interested neighbour (or chosen twice)`);
+        invalid++;
         continue;
       }
       if (ok.length === view.slots) {
@@ -88,6 +90,8 @@ export class PluginGuard {
       }
       ok.push(v.id);
     }
+    // Nothing usable came back although neighbours wait: do not leave every upload slot idle.
+    if (ok.length === 0 && invalid > 0) return this.randomPreferred(view);
     return ok;
   }
 

@@ -93,10 +93,6 @@ export class TcpLink implements NeighborLink {
     socket.on('error', (err) => this.finish({ reason: `socket error: ${err.message}`, violation: false }));
   }
 
-  usesSocket(socket: net.Socket): boolean {
-    return this.socket === socket;
-  }
-
   /** Called by the frame reader with each frame body after the handshake. */
   deliver(body: Buffer): void {
     if (this.isClosed) return;

@@ -29,7 +29,8 @@ export class TcpTransport implements Transport {
   readonly links$: Observable<NeighborLink> = this.links.asObservable();
   private readonly server = net.createServer((socket) => this.onInbound(socket));
   private readonly connected = new Map<PeerId, TcpLink>();
-  private readonly sockets = new Set<net.Socket>();
+  /** Sockets still in the handshake: the only ones stop() may cut without losing data. */
+  private readonly handshaking = new Set<net.Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
 
@@ -56,8 +57,9 @@ export class TcpTransport implements Transport {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    for (const link of this.connected.values()) link.close('shutting down');
-    for (const s of this.sockets) if (!this.isLinked(s)) s.destroy();
+    for (const s of this.handshaking) s.destroy();
+    // Links close gracefully: what was sent on them (the last haves, a bitfield) still arrives.
+    for (const link of [...this.connected.values()]) link.close('shutting down');
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.links.complete();
   }
@@ -65,11 +67,6 @@ export class TcpTransport implements Transport {
   private earlierPeers(): PeerInfo[] {
     const { peers, self } = this.options;
     return peers.slice(0, peers.findIndex((p) => p.id === self.id));
-  }
-
-  private isLinked(socket: net.Socket): boolean {
-    for (const link of this.connected.values()) if (link.usesSocket(socket)) return true;
-    return false;
   }
 
   private dial(peer: PeerInfo, attempt: number): void {
@@ -109,6 +106,7 @@ export class TcpTransport implements Transport {
     const { self, geometry, events } = this.options;
     handshakeSocket(socket, self.id, geometry, direction, accept, this.options.handshakeTimeoutMs ?? 10_000).then(
       (link) => {
+        this.handshaking.delete(socket);
         if (this.stopped) {
           link.close('shutting down');
           return;
@@ -122,6 +120,7 @@ export class TcpTransport implements Transport {
         this.links.next(link);
       },
       (err: Error) => {
+        this.handshaking.delete(socket);
         events.emit({ kind: 'connection-rejected', peer: redialTo?.id, reason: err.message });
         if (redialTo && !this.stopped) this.schedule(() => this.dial(redialTo, 1), this.backoff(1));
       },
@@ -129,8 +128,8 @@ export class TcpTransport implements Transport {
   }
 
   private track(socket: net.Socket): void {
-    this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
+    this.handshaking.add(socket);
+    socket.once('close', () => this.handshaking.delete(socket));
   }
 
   private backoff(attempt: number): number {

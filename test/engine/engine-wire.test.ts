@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import { Bitfield } from '../../core/bitfield';
 import { PieceGeometry } from '../../core/protocol/geometry';
 import { MessageType, msg } from '../../core/protocol/messages';
+import { encodeMessage } from '../../core/protocol/codec';
+import { encodeHandshake } from '../../core/protocol/handshake';
 import { freePorts } from '../helpers/ports';
 import { ScriptedPeer } from '../helpers/scripted-peer';
 import { RunningPeer, SwarmFixture } from '../helpers/swarm-fixture';
@@ -36,7 +38,7 @@ describe('engine on the wire', function () {
   }
 
   function start(fx: SwarmFixture, id = 1002, pipeline = 1): RunningPeer {
-    const peer = fx.startPeer(id, {}, pipeline);
+    const peer = fx.startPeer(id, {}, { pipeline });
     cleanups.push(() => peer.stop());
     return peer;
   }
@@ -196,5 +198,28 @@ describe('engine on the wire', function () {
     other.send(msg.piece(0, fx.piece(0)));
     await peer.waitFor((e) => e.kind === 'file-complete');
     expect(fs.readFileSync(fx.fileOf(1002)).equals(fx.content)).to.equal(true);
+  });
+
+  it('sends its bitfield before closing when the handshake and a last bitfield complete the swarm at once', async () => {
+    const ports = await freePorts(2);
+    const geometry = new PieceGeometry(3000, 1000);
+    const fx = new SwarmFixture({
+      peers: [
+        { id: 1002, port: ports[0]!, hasFile: true },
+        { id: 1003, port: ports[1]!, hasFile: true },
+      ],
+      fileSize: 3000,
+      pieceSize: 1000,
+    });
+    cleanups.push(() => fx.cleanup());
+    const peer = start(fx);
+    const late = await ScriptedPeer.connect(ports[0]!, geometry);
+    cleanups.push(() => late.destroy());
+    // Handshake and a full bitfield in one chunk: the peer learns everyone is complete on arrival.
+    late.sendRaw(Buffer.concat([encodeHandshake(1003), encodeMessage(msg.bitfield(Bitfield.full(3).toBytes()))]));
+    expect(await late.handshake()).to.equal(1002);
+    expect(await late.next()).to.deep.equal(msg.bitfield(Bitfield.full(3).toBytes()));
+    await late.closedByRemote();
+    await peer.done;
   });
 });

@@ -59,7 +59,7 @@ export class SwarmFixture {
   }
 
   /** Composes a peer in this process (silent logger unless told otherwise) and records its events. */
-  startPeer(id: number, selection: Partial<PluginSelection> = {}, pipeline = 1): RunningPeer {
+  startPeer(id: number, selection: Partial<PluginSelection> = {}, options: PeerTuning = {}): RunningPeer {
     const composed = composePeer({
       id,
       configDir: this.dir,
@@ -67,17 +67,32 @@ export class SwarmFixture {
       logDir: this.dir,
       manifest: readManifest(DEFAULT_MANIFEST),
       selection: { loggers: ['silent'], ...selection },
-      pipeline,
+      pipeline: options.pipeline ?? 1,
+      endgame: options.endgame,
+      storeTimeoutMs: options.storeTimeoutMs,
+      requestTimeoutMs: options.requestTimeoutMs,
       verbose: false,
       listenHost: '127.0.0.1',
-      seed: 7,
+      seed: 7 + id,
     });
     return new RunningPeer(composed);
+  }
+
+  /** Starts every peer of the fixture in this process; resolves when all have finished. */
+  startAll(selection: (id: number) => Partial<PluginSelection> = () => ({}), options: (id: number) => PeerTuning = () => ({})): RunningPeer[] {
+    return this.options.peers.map((p) => this.startPeer(p.id, selection(p.id), options(p.id)));
   }
 
   cleanup(): void {
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+export interface PeerTuning {
+  readonly pipeline?: number;
+  readonly endgame?: boolean;
+  readonly storeTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
 }
 
 export class RunningPeer {
