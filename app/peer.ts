@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_CONFIG_DIR, DEFAULT_MANIFEST } from '../core/paths';
-import { readManifest } from '../core/plugin/plugin-registry';
+import { isPluginPath, readManifest } from '../core/plugin/plugin-registry';
 import { EXIT_FAILURE, EXIT_USAGE, runPeer } from './run-peer';
 import { runSwarmCommand } from './swarm-command';
 import { testPlugin } from './plugin-test-command';
@@ -127,13 +127,15 @@ export function buildProgram(): Command {
 
 /** The plugin flags of `swarm`, passed on to each peer process. */
 function passThroughArgs(opts: PluginFlags): string[] {
-  const args: string[] = ['--manifest', opts.manifest, '--pipeline', String(opts.pipeline)];
-  if (opts.strategy) args.push('--strategy', opts.strategy);
-  if (opts.choke) args.push('--choke', opts.choke);
-  if (opts.rateMeter) args.push('--rate-meter', opts.rateMeter);
+  // The peers run in the swarm's folder: a plugin given as a relative path must not change meaning there.
+  const ref = (r: string): string => (isPluginPath(r) ? path.resolve(r) : r);
+  const args: string[] = ['--manifest', path.resolve(opts.manifest), '--pipeline', String(opts.pipeline)];
+  if (opts.strategy) args.push('--strategy', ref(opts.strategy));
+  if (opts.choke) args.push('--choke', ref(opts.choke));
+  if (opts.rateMeter) args.push('--rate-meter', ref(opts.rateMeter));
   if (opts.endgame) args.push('--endgame');
-  if (opts.storage) args.push('--storage', opts.storage);
-  if (opts.logger) args.push('--logger', opts.logger.join(','));
+  if (opts.storage) args.push('--storage', ref(opts.storage));
+  if (opts.logger) args.push('--logger', opts.logger.map(ref).join(','));
   if (opts.seed !== undefined) args.push('--seed', String(opts.seed));
   if (opts.verbose) args.push('--verbose');
   return args;

@@ -30,7 +30,8 @@ export async function runPeer(args: RunPeerArgs): Promise<number> {
     return reportStartupError(err);
   }
   const { engine, events, loggers } = composed;
-  events.events$.subscribe((e) => printDiagnostic(e));
+  // The console logger already shows problems on stderr.
+  if (!composed.selection.loggers.includes('console')) events.events$.subscribe((e) => printDiagnostic(e));
   if (process.send) forwardToParent(events.events$);
   const stop = (signal: string): void => void engine.abort(`received ${signal}`);
   process.once('SIGINT', () => stop('SIGINT'));

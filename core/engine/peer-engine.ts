@@ -60,7 +60,7 @@ export class PeerEngine {
     const watchdog = interval(this.guard.watchdogPeriodMs, this.scheduler).subscribe(() => this.guard.checkOverdue());
     this.subscriptions.add(watchdog);
     try {
-      this.own = await this.guard.store('open()', () => this.store.open());
+      this.own = await this.guard.store('open()', () => this.store.open(), this.wholeFileTimeoutMs());
     } catch (err) {
       watchdog.unsubscribe();
       throw err;
@@ -89,6 +89,11 @@ export class PeerEngine {
     if (this.finished) return;
     await this.shutdown();
     this.rejectRun?.(new Error(`stopped before the swarm completed: ${reason}`));
+  }
+
+  /** open() and complete() may touch the whole file (load it, merge it): allow for 1 MB/s on top. */
+  private wholeFileTimeoutMs(): number {
+    return this.settings.storeTimeoutMs + this.settings.geometry.fileSize / 1000;
   }
 
   // ------------------------------------------------------------------ links
@@ -322,7 +327,7 @@ export class PeerEngine {
     this.bus.emit({ kind: 'piece-downloaded', peer: from.id, index, bytes, have: this.own.count, total: this.own.size });
     this.announce(index);
     if (this.own.isComplete) {
-      this.guard.store('complete()', () => this.store.complete()).then(
+      this.guard.store('complete()', () => this.store.complete(), this.wholeFileTimeoutMs()).then(
         () => {
           this.bus.emit({ kind: 'file-complete' });
           this.completePeers.add(this.settings.self.id);

@@ -27,7 +27,8 @@ export class PluginTimeoutError extends Error {
  */
 interface PendingStoreOp {
   readonly operation: string;
-  readonly startedAt: number;
+  readonly deadline: number;
+  readonly timeoutMs: number;
   readonly reject: (err: Error) => void;
 }
 
@@ -119,9 +120,9 @@ export class PluginGuard {
    * pending operations: a timer per piece read or write would cost more than
    * the operation itself.
    */
-  store<T>(operation: string, run: () => Promise<T>): Promise<T> {
+  store<T>(operation: string, run: () => Promise<T>, timeoutMs = this.storeTimeoutMs): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const pending: PendingStoreOp = { operation, startedAt: this.scheduler.now(), reject };
+      const pending: PendingStoreOp = { operation, deadline: this.scheduler.now() + timeoutMs, timeoutMs, reject };
       this.pendingStoreOps.add(pending);
       let result: Promise<T>;
       try {
@@ -144,12 +145,12 @@ export class PluginGuard {
 
   /** Fails every store operation pending for longer than the timeout. */
   checkOverdue(): void {
-    const cutoff = this.scheduler.now() - this.storeTimeoutMs;
+    const now = this.scheduler.now();
     for (const op of this.pendingStoreOps) {
-      if (op.startedAt > cutoff) continue;
+      if (op.deadline > now) continue;
       this.pendingStoreOps.delete(op);
       const label = `storage "${this.names.storage}"`;
-      const message = `${op.operation} did not answer within ${this.storeTimeoutMs} ms`;
+      const message = `${op.operation} did not answer within ${op.timeoutMs} ms`;
       this.report(label, message);
       op.reject(new PluginTimeoutError(`${label}: ${message}`));
     }

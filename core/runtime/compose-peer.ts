@@ -7,7 +7,8 @@ import { EngineSettings } from '../engine/engine-settings';
 import { PeerEngine } from '../engine/peer-engine';
 import { EventBus } from '../event-bus';
 import { EventLogger, PluginContext, PluginDefinition, PluginKind } from '../plugin/contracts';
-import { loadPlugin, ManifestEntry, PluginLoadError } from '../plugin/plugin-registry';
+import * as path from 'node:path';
+import { isPluginPath, loadPlugin, ManifestEntry, PluginLoadError } from '../plugin/plugin-registry';
 import { TOKENS } from '../plugin/tokens';
 import { PieceGeometry } from '../protocol/geometry';
 import { Transport } from '../transport/link';
@@ -160,8 +161,10 @@ function resolveSelection(chosen: Partial<PluginSelection>, fromConfig: Readonly
   for (const [key, value] of Object.entries(fromConfig)) {
     const field = CONFIG_KEYS[key];
     if (!field) throw new ConfigError(commonFile, `Plugin.${key}`, `unknown plugin kind "${key}" (known: ${Object.keys(CONFIG_KEYS).join(', ')})`);
-    if (field === 'loggers') configured.loggers = value.split(',');
-    else configured[field] = value;
+    // A plugin path in the config folder means a file next to the config, wherever the peer is started.
+    const ref = (r: string): string => (isPluginPath(r) ? path.resolve(path.dirname(commonFile), r) : r);
+    if (field === 'loggers') configured.loggers = value.split(',').map(ref);
+    else configured[field] = ref(value);
   }
   const given = Object.fromEntries(Object.entries(chosen).filter(([, v]) => v !== undefined)) as Partial<PluginSelection>;
   return { ...DEFAULT_SELECTION, ...configured, ...given };

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Bitfield } from '../../core/bitfield';
-import { ConfigError } from '../../core/config/config-error';
 import { PieceStore, PluginContext, PluginDefinition } from '../../core/plugin/contracts';
+import { checkPieceData, checkSeedFile, sharedFilePath } from './store-checks';
 
 /**
  * The shared file itself, in `peer_<id>/`, read and written piece by piece at
@@ -18,18 +18,14 @@ export class FileStore implements PieceStore {
   private piecesWritten = 0;
 
   constructor(private readonly ctx: PluginContext) {
-    this.finalPath = path.join(ctx.dataDir, `peer_${ctx.selfId}`, ctx.common.fileName);
+    this.finalPath = sharedFilePath(ctx);
     this.partPath = `${this.finalPath}.part`;
   }
 
   async open(): Promise<Bitfield> {
     const { geometry, self, common } = this.ctx;
     if (self.hasFile) {
-      const size = await fileSize(this.finalPath);
-      if (size === undefined) throw new ConfigError(this.finalPath, undefined, `missing: the peer file says peer ${self.id} has the file`);
-      if (size !== common.fileSize) {
-        throw new ConfigError(this.ctx.commonFile, 'FileSize', `FileSize is ${common.fileSize} but ${this.finalPath} is ${size} bytes`);
-      }
+      await checkSeedFile(this.ctx, this.finalPath);
       this.handle = await fs.promises.open(this.finalPath, 'r');
       return Bitfield.full(geometry.numPieces);
     }
@@ -50,7 +46,7 @@ export class FileStore implements PieceStore {
 
   async write(index: number, data: Uint8Array): Promise<void> {
     const { geometry } = this.ctx;
-    if (data.length !== geometry.lengthOf(index)) throw new Error(`piece ${index} has ${data.length} bytes, expected ${geometry.lengthOf(index)}`);
+    checkPieceData(geometry, index, data);
     fs.writeSync(this.requireHandle().fd, data, 0, data.length, geometry.offsetOf(index));
     this.piecesWritten++;
   }
@@ -78,14 +74,6 @@ export class FileStore implements PieceStore {
 
   private currentPath(): string {
     return this.ctx.self.hasFile || this.completed ? this.finalPath : this.partPath;
-  }
-}
-
-async function fileSize(p: string): Promise<number | undefined> {
-  try {
-    return (await fs.promises.stat(p)).size;
-  } catch {
-    return undefined;
   }
 }
 
