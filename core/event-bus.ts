@@ -8,8 +8,12 @@ export class EventBus {
 
   constructor(private readonly self: PeerId, private readonly scheduler: SchedulerLike) {}
 
+  /** `body` must be a fresh object: it is stamped in place (no copy: this runs several times per piece). */
   emit(body: SwarmEventBody): void {
-    this.subject.next({ ...body, self: this.self, at: this.scheduler.now() } as SwarmEvent);
+    const event = body as { -readonly [K in keyof SwarmEvent]: SwarmEvent[K] };
+    event.self = this.self;
+    event.at = this.scheduler.now();
+    this.subject.next(event as SwarmEvent);
   }
 
   complete(): void {

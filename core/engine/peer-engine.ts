@@ -10,7 +10,7 @@ import { LinkClosed, NeighborLink, Transport } from '../transport/link';
 import { Random } from '../util/random';
 import { EngineSettings } from './engine-settings';
 import { Neighbor } from './neighbor';
-import { errorText, PluginGuard, PluginTimeoutError } from './plugin-guard';
+import { errorText, PluginGuard } from './plugin-guard';
 
 /**
  * The protocol's state machine: what to send to whom, when. It holds the
@@ -51,30 +51,36 @@ export class PeerEngine {
     @inject(TOKENS.RateMeter) private readonly rates: RateMeter,
   ) {
     this.availability = new Int32Array(settings.geometry.numPieces);
-    this.guard = new PluginGuard(settings.pluginNames, bus, random, scheduler, settings.storeTimeoutMs);
+    this.guard = new PluginGuard(settings.pluginNames, bus, random, scheduler, settings.storeTimeoutMs, (err) => this.fail(err));
   }
 
   /** Runs until every peer of the peer file has the whole file; then closes everything. */
   async run(): Promise<void> {
     const { common, self } = this.settings;
-    const watchdog = interval(this.guard.watchdogPeriodMs, this.scheduler).subscribe(() => this.guard.checkOverdue());
-    this.subscriptions.add(watchdog);
-    try {
-      this.own = await this.guard.store('open()', () => this.store.open(), this.wholeFileTimeoutMs());
-    } catch (err) {
-      watchdog.unsubscribe();
-      throw err;
-    }
-    this.inFlight = new Bitfield(this.settings.geometry.numPieces);
-    if (this.own.isComplete) this.completePeers.add(self.id);
     const done = new Promise<void>((resolve, reject) => {
       this.resolveRun = resolve;
       this.rejectRun = reject;
     });
+    // Opening may hang in a faulty store; the watchdog then fails the run, which must win the race.
+    this.subscriptions.add(interval(this.guard.watchdogPeriodMs, this.scheduler).subscribe(() => this.guard.checkOverdue()));
+    const opened = this.guard.store('open()', () => this.store.open(), this.wholeFileTimeoutMs());
+    try {
+      const own = await Promise.race([opened, done.then(() => undefined)]);
+      if (own === undefined) return done;
+      this.own = own;
+    } catch (err) {
+      this.subscriptions.unsubscribe();
+      this.finished = true;
+      throw err;
+    }
+    this.inFlight = new Bitfield(this.settings.geometry.numPieces);
+    if (this.own.isComplete) this.completePeers.add(self.id);
     this.subscriptions.add(this.transport.links$.subscribe((link) => this.onLink(link)));
     try {
       await this.transport.start();
     } catch (err) {
+      this.subscriptions.unsubscribe();
+      this.finished = true;
       await this.store.close();
       throw err;
     }
@@ -93,7 +99,7 @@ export class PeerEngine {
 
   /** open() and complete() may touch the whole file (load it, merge it): allow for 1 MB/s on top. */
   private wholeFileTimeoutMs(): number {
-    return this.settings.storeTimeoutMs + this.settings.geometry.fileSize / 1000;
+    return this.settings.storeTimeoutMs + Math.ceil(this.settings.geometry.fileSize / 1000);
   }
 
   // ------------------------------------------------------------------ links
@@ -309,10 +315,6 @@ export class PeerEngine {
       (err) => {
         this.writing.delete(index);
         if (!this.requested.has(index)) this.inFlight.clear(index);
-        if (err instanceof PluginTimeoutError) {
-          this.fail(err);
-          return;
-        }
         this.bus.emit({ kind: 'error', message: `cannot store piece ${index}: ${errorText(err)}` });
         this.fillAllRequests();
       },
@@ -466,6 +468,20 @@ export class PeerEngine {
     this.subscriptions.unsubscribe();
     // Some implementations exit only when their sockets close: close ours rather than linger.
     await this.transport.stop();
-    await this.store.close();
+    // A store that stopped answering may never close either: give it a bounded time.
+    await new Promise<void>((resolve) => {
+      const timer = this.scheduler.schedule(() => resolve(), this.settings.storeTimeoutMs);
+      this.store.close().then(
+        () => {
+          timer.unsubscribe();
+          resolve();
+        },
+        (err) => {
+          timer.unsubscribe();
+          this.bus.emit({ kind: 'error', message: `closing the store: ${errorText(err)}` });
+          resolve();
+        },
+      );
+    });
   }
 }

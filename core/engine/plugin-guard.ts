@@ -29,7 +29,6 @@ interface PendingStoreOp {
   readonly operation: string;
   readonly deadline: number;
   readonly timeoutMs: number;
-  readonly reject: (err: Error) => void;
 }
 
 export class PluginGuard {
@@ -41,6 +40,7 @@ export class PluginGuard {
     private readonly random: Random,
     private readonly scheduler: SchedulerLike,
     private readonly storeTimeoutMs: number,
+    private readonly onStoreTimeout: (err: PluginTimeoutError) => void,
   ) {}
 
   selectPiece(selector: PieceSelector, view: PieceSelectionView): number | undefined {
@@ -115,32 +115,23 @@ export class PluginGuard {
   }
 
   /**
-   * Runs a store operation, failing with a PluginTimeoutError if it does not
-   * settle within the timeout. One watchdog sweep (`checkOverdue`) serves all
-   * pending operations: a timer per piece read or write would cost more than
-   * the operation itself.
+   * Runs a store operation under a deadline: if it has not settled in time,
+   * `onStoreTimeout` is called with a PluginTimeoutError. One watchdog sweep
+   * (`checkOverdue`) serves all pending operations: a timer per piece read or
+   * write would cost more than the operation itself.
    */
   store<T>(operation: string, run: () => Promise<T>, timeoutMs = this.storeTimeoutMs): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const pending: PendingStoreOp = { operation, deadline: this.scheduler.now() + timeoutMs, timeoutMs, reject };
-      this.pendingStoreOps.add(pending);
-      let result: Promise<T>;
-      try {
-        result = run();
-      } catch (err) {
-        result = Promise.reject(err);
-      }
-      result.then(
-        (v) => {
-          this.pendingStoreOps.delete(pending);
-          resolve(v);
-        },
-        (err) => {
-          this.pendingStoreOps.delete(pending);
-          reject(err instanceof Error ? err : new Error(String(err)));
-        },
-      );
-    });
+    const pending: PendingStoreOp = { operation, deadline: this.scheduler.now() + timeoutMs, timeoutMs };
+    this.pendingStoreOps.add(pending);
+    const settled = (): void => void this.pendingStoreOps.delete(pending);
+    let result: Promise<T>;
+    try {
+      result = run();
+    } catch (err) {
+      result = Promise.reject(err);
+    }
+    result.then(settled, settled);
+    return result;
   }
 
   /** Fails every store operation pending for longer than the timeout. */
@@ -152,7 +143,8 @@ export class PluginGuard {
       const label = `storage "${this.names.storage}"`;
       const message = `${op.operation} did not answer within ${op.timeoutMs} ms`;
       this.report(label, message);
-      op.reject(new PluginTimeoutError(`${label}: ${message}`));
+      // The operation itself may never settle: the peer stops instead of waiting on it.
+      this.onStoreTimeout(new PluginTimeoutError(`${label}: ${message}`));
     }
   }
 

@@ -22,6 +22,7 @@ const BAD_PLUGINS: Record<string, string> = {
 module.exports = { kind: 'choke-policy', name: 'stranger', description: 'prefers a neighbour that does not exist', create: (ctx) => { const c = classic.create(ctx); return { choosePreferred: () => [4242], chooseOptimistic: (v) => c.chooseOptimistic(v) }; } };`,
   'silent-store.js': `const file = require(${FILE_STORE}).default;
 module.exports = { kind: 'storage', name: 'silent', description: 'write() never answers', create: (ctx) => { const s = file.create(ctx); return { open: () => s.open(), read: (i) => s.read(i), write: () => new Promise(() => {}), complete: () => s.complete(), close: () => s.close() }; } };`,
+  'unopenable-store.js': `module.exports = { kind: 'storage', name: 'unopenable', description: 'open() never answers', create: () => ({ open: () => new Promise(() => {}), read: () => new Promise(() => {}), write: () => new Promise(() => {}), complete: () => new Promise(() => {}), close: () => new Promise(() => {}) }) };`,
   'flaky-store.js': `const file = require(${FILE_STORE}).default;
 module.exports = { kind: 'storage', name: 'flaky', description: 'the first write fails', create: (ctx) => { const s = file.create(ctx); let failed = false; return { open: () => s.open(), read: (i) => s.read(i), write: (i, d) => { if (!failed) { failed = true; return Promise.reject(new Error('disk hiccup')); } return s.write(i, d); }, complete: () => s.complete(), close: () => s.close() }; } };`,
 };
@@ -115,6 +116,13 @@ describe('misbehaving plugins are contained', function () {
     // The others carry on: 1003 still gets the whole file.
     await peers[2]!.waitFor((e) => e.kind === 'file-complete', 10000);
     expect(fs.readFileSync(f.fileOf(1003)).equals(f.content)).to.equal(true);
+  });
+
+  it('a store whose open() never answers: the peer gives up with an error naming the plugin', async () => {
+    await swarm({ storage: plugin('unopenable-store.js') }, 1002, { storeTimeoutMs: 200 });
+    let failure: unknown;
+    await peers[1]!.done.catch((err: unknown) => (failure = err));
+    expect(String(failure)).to.match(/storage ".*unopenable-store\.js": open\(\) did not answer within \d+ ms/);
   });
 
   it('a store whose write fails once: the error is reported, the piece is fetched again, the file is intact', async () => {
