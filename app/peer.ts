@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_CONFIG_DIR, DEFAULT_MANIFEST } from '../core/paths';
+import { parseSize } from '../core/util/size';
 import { isPluginPath, readManifest } from '../core/plugin/plugin-registry';
 import { EXIT_FAILURE, EXIT_USAGE, runPeer } from './run-peer';
 import { runSwarmCommand } from './swarm-command';
@@ -13,6 +14,18 @@ function wholeNumber(name: string, min: number) {
   return (value: string): number => {
     if (!/^\d+$/.test(value) || Number(value) < min) throw new InvalidArgumentError(`${name} must be a whole number >= ${min}, got "${value}"`);
     return Number(value);
+  };
+}
+
+function sizeOption(name: string) {
+  return (value: string): number => {
+    try {
+      const n = parseSize(value);
+      if (n <= 0) throw new RangeError(`must be positive`);
+      return n;
+    } catch (err) {
+      throw new InvalidArgumentError(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+    }
   };
 }
 
@@ -33,6 +46,9 @@ function pluginOptions(cmd: Command): Command {
     .option('--strategy <name|path>', 'piece-selection plugin (default: random)')
     .option('--choke <name|path>', 'choke-policy plugin (default: classic)')
     .option('--rate-meter <name|path>', 'rate-meter plugin the choke policy ranks by (default: interval)')
+    .option('--rate-limiter <name|path>', 'rate-limiter plugin that applies --upload-rate/--download-rate (default: token-bucket)')
+    .option('--upload-rate <rate>', 'cap piece uploads, e.g. 512KiB (per second)', sizeOption('--upload-rate'))
+    .option('--download-rate <rate>', 'cap piece downloads, e.g. 2MiB (per second)', sizeOption('--download-rate'))
     .option('--logger <names>', 'logger plugin(s), comma-separated or repeated (default: classic)', list)
     .option('--storage <name|path>', 'storage plugin (default: file)')
     .option('--pipeline <n>', 'requests outstanding per neighbour (classic: 1)', wholeNumber('--pipeline', 1), 1)
@@ -47,6 +63,9 @@ interface PluginFlags {
   strategy?: string;
   choke?: string;
   rateMeter?: string;
+  rateLimiter?: string;
+  uploadRate?: number;
+  downloadRate?: number;
   endgame: boolean;
   logger?: string[];
   storage?: string;
@@ -78,7 +97,8 @@ export function buildProgram(): Command {
       dataDir: opts.dir,
       logDir: opts.logDir,
       manifestFile: opts.manifest,
-      selection: { pieceSelector: opts.strategy, chokePolicy: opts.choke, rateMeter: opts.rateMeter, storage: opts.storage, loggers: opts.logger },
+      selection: { pieceSelector: opts.strategy, chokePolicy: opts.choke, rateMeter: opts.rateMeter, rateLimiter: opts.rateLimiter, storage: opts.storage, loggers: opts.logger },
+      limits: { upload: opts.uploadRate, download: opts.downloadRate },
       pipeline: opts.pipeline,
       endgame: opts.endgame,
       verbose: opts.verbose,
@@ -133,6 +153,9 @@ function passThroughArgs(opts: PluginFlags): string[] {
   if (opts.strategy) args.push('--strategy', ref(opts.strategy));
   if (opts.choke) args.push('--choke', ref(opts.choke));
   if (opts.rateMeter) args.push('--rate-meter', ref(opts.rateMeter));
+  if (opts.rateLimiter) args.push('--rate-limiter', ref(opts.rateLimiter));
+  if (opts.uploadRate) args.push('--upload-rate', String(opts.uploadRate));
+  if (opts.downloadRate) args.push('--download-rate', String(opts.downloadRate));
   if (opts.endgame) args.push('--endgame');
   if (opts.storage) args.push('--storage', ref(opts.storage));
   if (opts.logger) args.push('--logger', opts.logger.map(ref).join(','));

@@ -16,6 +16,7 @@ export interface RunPeerArgs {
   readonly selection: Partial<PluginSelection>;
   readonly pipeline: number;
   readonly endgame: boolean;
+  readonly limits?: { upload?: number; download?: number };
   readonly verbose: boolean;
   readonly seed?: number;
   readonly listenHost?: string;

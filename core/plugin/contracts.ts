@@ -86,6 +86,24 @@ export interface RateMeter {
   forget(peer: PeerId): void;
 }
 
+// ---------------------------------------------------------------- rate limiting
+
+/**
+ * Shapes the peer's traffic (a bandwidth profile). The transport asks before
+ * moving piece data; the limiter answers how long to wait. It sees byte
+ * counts and times only, never the bytes or the sockets.
+ */
+export interface RateLimiter {
+  /** Reserves `bytes` in `direction` at `now` (ms); returns the ms to wait before they may move (0: now). */
+  reserve(direction: Direction, bytes: number, now: number): number;
+}
+
+/** Bandwidth limits for this peer, in bytes per second (undefined: unlimited). */
+export interface BandwidthLimits {
+  readonly upload?: number;
+  readonly download?: number;
+}
+
 // ---------------------------------------------------------------- storage
 
 export interface PieceStore {
@@ -113,11 +131,12 @@ export interface PluginKinds {
   'piece-selector': PieceSelector;
   'choke-policy': ChokePolicy;
   'rate-meter': RateMeter;
+  'rate-limiter': RateLimiter;
   storage: PieceStore;
   logger: EventLogger;
 }
 export type PluginKind = keyof PluginKinds;
-export const PLUGIN_KINDS: readonly PluginKind[] = ['piece-selector', 'choke-policy', 'rate-meter', 'storage', 'logger'];
+export const PLUGIN_KINDS: readonly PluginKind[] = ['piece-selector', 'choke-policy', 'rate-meter', 'rate-limiter', 'storage', 'logger'];
 
 /** Everything a plugin factory may use: the "components bag". */
 export interface PluginContext {
@@ -135,6 +154,8 @@ export interface PluginContext {
   readonly commonFile: string;
   /** Loggers may add detail (e.g. the configuration read at start). */
   readonly verbose: boolean;
+  /** Bandwidth limits given on the command line or by a profile. */
+  readonly limits?: BandwidthLimits;
 }
 
 /** What a plugin module exports (as `default` or as the module itself). */

@@ -6,7 +6,7 @@ import { ConfigError } from '../config/config-error';
 import { EngineSettings } from '../engine/engine-settings';
 import { PeerEngine } from '../engine/peer-engine';
 import { EventBus } from '../event-bus';
-import { EventLogger, PluginContext, PluginDefinition, PluginKind } from '../plugin/contracts';
+import { BandwidthLimits, EventLogger, PluginContext, PluginDefinition, PluginKind } from '../plugin/contracts';
 import * as path from 'node:path';
 import { isPluginPath, loadPlugin, ManifestEntry, PluginLoadError } from '../plugin/plugin-registry';
 import { TOKENS } from '../plugin/tokens';
@@ -20,11 +20,12 @@ export interface PluginSelection {
   readonly pieceSelector: string;
   readonly chokePolicy: string;
   readonly rateMeter: string;
+  readonly rateLimiter: string;
   readonly storage: string;
   readonly loggers: readonly string[];
 }
 
-export const DEFAULT_SELECTION: PluginSelection = { pieceSelector: 'random', chokePolicy: 'classic', rateMeter: 'interval', storage: 'file', loggers: ['classic'] };
+export const DEFAULT_SELECTION: PluginSelection = { pieceSelector: 'random', chokePolicy: 'classic', rateMeter: 'interval', rateLimiter: 'token-bucket', storage: 'file', loggers: ['classic'] };
 
 /** Config-dir settings (`Plugin.<kind> <name>` in common.cfg) that fill in what the command line left unset. */
 const CONFIG_KEYS: Record<string, keyof PluginSelection> = {
@@ -33,6 +34,7 @@ const CONFIG_KEYS: Record<string, keyof PluginSelection> = {
   'choke-policy': 'chokePolicy',
   choke: 'chokePolicy',
   'rate-meter': 'rateMeter',
+  'rate-limiter': 'rateLimiter',
   storage: 'storage',
   logger: 'loggers',
 };
@@ -52,6 +54,8 @@ export interface PeerOptions {
   readonly endgame?: boolean;
   /** Default 30 s. */
   readonly storeTimeoutMs?: number;
+  /** Bandwidth limits (bytes/s) for the rate limiter. */
+  readonly limits?: BandwidthLimits;
   readonly verbose: boolean;
   readonly seed?: number;
   readonly scheduler?: SchedulerLike;
@@ -95,6 +99,7 @@ export function composePeer(options: PeerOptions): ComposedPeer {
     logDir: options.logDir,
     commonFile: config.commonFile,
     verbose: options.verbose,
+    limits: options.limits ?? {},
   };
   // Load every plugin before creating any, so a bad name fails before a log file or folder appears.
   const load = <K extends PluginKind>(kind: K, ref: string): PluginDefinition<K> => loadPlugin(kind, ref, options.manifest);
@@ -102,12 +107,14 @@ export function composePeer(options: PeerOptions): ComposedPeer {
     pieceSelector: load('piece-selector', selection.pieceSelector),
     chokePolicy: load('choke-policy', selection.chokePolicy),
     rateMeter: load('rate-meter', selection.rateMeter),
+    rateLimiter: load('rate-limiter', selection.rateLimiter),
     storage: load('storage', selection.storage),
     loggers: selection.loggers.map((ref) => load('logger', ref)),
   };
   const pieceSelector = definitions.pieceSelector.create(context);
   const chokePolicy = definitions.chokePolicy.create(context);
   const rateMeter = definitions.rateMeter.create(context);
+  const limiter = definitions.rateLimiter.create(context);
   const storage = definitions.storage.create(context);
   const loggers = definitions.loggers.map((d) => d.create(context));
   const settings: EngineSettings = {
@@ -121,7 +128,7 @@ export function composePeer(options: PeerOptions): ComposedPeer {
     storeTimeoutMs: options.storeTimeoutMs ?? 30_000,
     pluginNames: selection,
   };
-  const transport = options.transport ?? new TcpTransport({ self, peers: config.peers, geometry, events, listenHost: options.listenHost });
+  const transport = options.transport ?? new TcpTransport({ self, peers: config.peers, geometry, events, listenHost: options.listenHost, limiter });
 
   const container = rootContainer.createChildContainer();
   container.register(TOKENS.Settings, { useValue: settings });
@@ -148,6 +155,8 @@ export function composePeer(options: PeerOptions): ComposedPeer {
       strategy: selection.pieceSelector,
       choke: selection.chokePolicy,
       rateMeter: selection.rateMeter,
+      uploadRate: options.limits?.upload ?? 'unlimited',
+      downloadRate: options.limits?.download ?? 'unlimited',
       endgame: options.endgame ?? false,
       storage: selection.storage,
       pipeline: options.pipeline,

@@ -8,6 +8,7 @@ import { decodeHandshake, encodeHandshake } from '../protocol/handshake';
 import { Message, MessageType } from '../protocol/messages';
 import { ProtocolError } from '../protocol/protocol-error';
 import { LinkClosed, NeighborLink } from './link';
+import { RateLimiter } from '../plugin/contracts';
 
 /**
  * Runs the handshake on a fresh socket and then becomes a NeighborLink.
@@ -20,6 +21,7 @@ export function handshakeSocket(
   direction: 'outbound' | 'inbound',
   accept: (remoteId: PeerId) => string | undefined,
   timeoutMs: number,
+  limiter?: RateLimiter,
 ): Promise<TcpLink> {
   return new Promise((resolve, reject) => {
     socket.setNoDelay(true);
@@ -32,6 +34,7 @@ export function handshakeSocket(
     };
     const timer = setTimeout(() => fail(`no handshake within ${timeoutMs} ms`), timeoutMs);
     const onData = (chunk: Buffer): void => {
+      if (link && limiter) throttleDownload(socket, limiter, chunk.length);
       try {
         reader.push(
           chunk,
@@ -40,7 +43,7 @@ export function handshakeSocket(
             const refusal = accept(remoteId);
             if (refusal) throw new ProtocolError(refusal);
             cleanup();
-            link = new TcpLink(socket, remoteId, direction, geometry);
+            link = new TcpLink(socket, remoteId, direction, geometry, limiter);
             resolve(link);
           },
           (body) => link!.deliver(body),
@@ -64,6 +67,22 @@ export function handshakeSocket(
   });
 }
 
+/** Holds further reads back (TCP then slows the sender) until the download budget has room again. */
+function throttleDownload(socket: net.Socket, limiter: RateLimiter, bytes: number): void {
+  const wait = limiter.reserve('down', bytes, Date.now());
+  if (wait <= 0 || socket.isPaused()) return;
+  socket.pause();
+  setTimeout(() => {
+    if (!socket.destroyed) socket.resume();
+  }, wait).unref();
+}
+
+interface Delayed {
+  readonly message: Message;
+  reserved: boolean;
+  readonly done: () => void;
+}
+
 export class TcpLink implements NeighborLink {
   private readonly messages = new Subject<Message>();
   private readonly closed = new ReplaySubject<LinkClosed>(1);
@@ -71,6 +90,7 @@ export class TcpLink implements NeighborLink {
   private drained: Promise<void> | undefined;
   private isClosed = false;
   private corked = false;
+  private readonly delayed: Delayed[] = [];
   readonly messages$: Observable<Message>;
   readonly closed$ = this.closed.asObservable();
 
@@ -79,6 +99,7 @@ export class TcpLink implements NeighborLink {
     readonly remoteId: PeerId,
     readonly direction: 'outbound' | 'inbound',
     private readonly geometry: PieceGeometry,
+    private readonly limiter?: RateLimiter,
   ) {
     // Frames that arrived in the same chunk as the handshake wait here until the engine subscribes.
     this.messages$ = new Observable<Message>((subscriber) => {
@@ -110,6 +131,43 @@ export class TcpLink implements NeighborLink {
 
   send(message: Message): Promise<void> {
     if (this.isClosed || this.socket.destroyed) return Promise.resolve();
+    if (this.limiter && (this.delayed.length > 0 || message.type === MessageType.Piece)) return this.sendShaped(message);
+    return this.write(message);
+  }
+
+  /**
+   * Piece data waits for the upload budget; whatever is sent after it waits
+   * behind it, so the neighbour sees messages in the order they were sent.
+   */
+  private sendShaped(message: Message): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.delayed.push({ message, reserved: false, done: resolve });
+      if (this.delayed.length === 1) this.drainDelayed();
+    });
+  }
+
+  private drainDelayed(): void {
+    while (this.delayed.length > 0) {
+      const head = this.delayed[0]!;
+      if (this.isClosed) {
+        head.done();
+        this.delayed.shift();
+        continue;
+      }
+      if (head.message.type === MessageType.Piece && !head.reserved) {
+        head.reserved = true;
+        const wait = this.limiter!.reserve('up', head.message.data.length, Date.now());
+        if (wait > 0) {
+          setTimeout(() => this.drainDelayed(), wait).unref();
+          return;
+        }
+      }
+      this.delayed.shift();
+      void this.write(head.message).then(head.done);
+    }
+  }
+
+  private write(message: Message): Promise<void> {
     // Everything sent in one turn of the event loop (e.g. a `have` and the next request) leaves in one
     // writev: on loopback the per-write system call, not the bytes, is what costs.
     if (!this.corked) {

@@ -5,6 +5,7 @@ import { EventBus } from '../event-bus';
 import { PeerId } from '../events';
 import { PieceGeometry } from '../protocol/geometry';
 import { NeighborLink, Transport } from './link';
+import { RateLimiter } from '../plugin/contracts';
 import { handshakeSocket, TcpLink } from './tcp-link';
 
 export interface TcpTransportOptions {
@@ -18,6 +19,8 @@ export interface TcpTransportOptions {
   readonly handshakeTimeoutMs?: number;
   readonly firstRetryMs?: number;
   readonly maxRetryMs?: number;
+  /** Shapes piece traffic to the peer's bandwidth limits. */
+  readonly limiter?: RateLimiter;
 }
 
 /**
@@ -104,7 +107,7 @@ export class TcpTransport implements Transport {
 
   private establish(socket: net.Socket, direction: 'outbound' | 'inbound', accept: (id: PeerId) => string | undefined, redialTo?: PeerInfo): void {
     const { self, geometry, events } = this.options;
-    handshakeSocket(socket, self.id, geometry, direction, accept, this.options.handshakeTimeoutMs ?? 10_000).then(
+    handshakeSocket(socket, self.id, geometry, direction, accept, this.options.handshakeTimeoutMs ?? 10_000, this.options.limiter).then(
       (link) => {
         this.handshaking.delete(socket);
         if (this.stopped) {

@@ -3,6 +3,7 @@ import { CHOKE_POLICY_CONTRACT } from './choke-policy-contract';
 import { CheckResult, ContractCheck, runChecks } from './compliance';
 import { LOGGER_CONTRACT } from './logger-contract';
 import { PIECE_SELECTOR_CONTRACT } from './piece-selector-contract';
+import { RATE_LIMITER_CONTRACT } from './rate-limiter-contract';
 import { RATE_METER_CONTRACT } from './rate-meter-contract';
 import { STORAGE_CONTRACT } from './storage-contract';
 
@@ -11,6 +12,7 @@ export const CONTRACTS: { readonly [K in PluginKind]: readonly ContractCheck<K>[
   'piece-selector': PIECE_SELECTOR_CONTRACT,
   'choke-policy': CHOKE_POLICY_CONTRACT,
   'rate-meter': RATE_METER_CONTRACT,
+  'rate-limiter': RATE_LIMITER_CONTRACT,
   storage: STORAGE_CONTRACT,
   logger: LOGGER_CONTRACT,
 };

@@ -1,0 +1,95 @@
+/**
+ * The data of an A/B comparison: what `peer ab` measures and reports. The
+ * real-socket harness and the simulator both produce RunMetrics from the same
+ * event stream (the `jsonl` logger's records, or events collected in memory).
+ */
+
+/** One side of the comparison: plugin choices, e.g. { strategy: 'rarest-first' }. */
+export interface Variant {
+  readonly label: 'A' | 'B';
+  /** Flag name (strategy, choke, rate-meter, storage, pipeline, endgame) to value. */
+  readonly settings: Readonly<Record<string, string>>;
+}
+
+export interface PeerMetrics {
+  readonly id: number;
+  readonly seeder: boolean;
+  /** Profile class the peer belongs to (e.g. "slow"), if any. */
+  readonly profileClass?: string;
+  /** ms after the swarm started (first peer started) that this peer started. */
+  readonly joinedMs: number;
+  /** ms after the swarm started that its file was complete; undefined if never. */
+  readonly completedMs?: number;
+  /** Piece bytes received (all, including duplicates) and sent. */
+  readonly bytesDown: number;
+  readonly bytesUp: number;
+  /** bytesUp / bytesDown (Infinity for a seeder that downloads nothing). */
+  readonly shareRatio: number;
+  /** Piece bytes received that were already held (endgame duplicates) or never asked for. */
+  readonly duplicateBytes: number;
+  readonly wastedBytes: number;
+}
+
+export interface AvailabilityPoint {
+  /** ms after the swarm started. */
+  readonly t: number;
+  /** The fewest copies any piece has among the peers that have joined. */
+  readonly minCopies: number;
+}
+
+export interface RunMetrics {
+  readonly variant: 'A' | 'B';
+  /** 0-based index of the run pair; A and B of one pair share the seed. */
+  readonly pair: number;
+  readonly seed: number;
+  readonly ok: boolean;
+  /** Why the run failed (timeout, a peer crashed, a copy differs); set when !ok. */
+  readonly failure?: string;
+  /** ms from the first peer's start until every leecher completed; undefined if the run failed. */
+  readonly swarmDoneMs?: number;
+  readonly peers: readonly PeerMetrics[];
+  /** Jain's fairness index of the leechers' download rates (1 = perfectly even). */
+  readonly fairness: number;
+  /** Bytes the seeder(s) uploaded. */
+  readonly seederUploadBytes: number;
+  readonly duplicateBytes: number;
+  readonly wastedBytes: number;
+  readonly availability: readonly AvailabilityPoint[];
+}
+
+/** Summary of one metric across the runs of one variant. */
+export interface MetricSummary {
+  readonly median: number;
+  /** 95% bootstrap confidence interval of the median. */
+  readonly ci: readonly [number, number];
+  readonly n: number;
+}
+
+export interface MetricComparison {
+  readonly metric: string;
+  readonly unit: string;
+  /** Whether lower values are better (completion times) or higher (fairness). */
+  readonly lowerIsBetter: boolean;
+  readonly a: MetricSummary;
+  readonly b: MetricSummary;
+  /** Median of B minus median of A, with a 95% bootstrap interval. */
+  readonly difference: { readonly value: number; readonly ci: readonly [number, number] };
+  /** Two-sided p-value of a Mann-Whitney U (Wilcoxon rank-sum) test of A vs B. */
+  readonly pValue: number;
+  /** "B better", "A better", or "no significant difference" (at p < 0.05). */
+  readonly verdict: string;
+}
+
+export interface AbReport {
+  readonly createdAt: string;
+  readonly mode: 'real' | 'sim';
+  readonly a: Variant;
+  readonly b: Variant;
+  readonly peers: number;
+  readonly fileSize: number;
+  readonly pieceSize: number;
+  readonly profile: string;
+  readonly seed: number;
+  readonly runs: readonly RunMetrics[];
+  readonly comparisons: readonly MetricComparison[];
+}
