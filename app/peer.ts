@@ -9,6 +9,10 @@ import { isPluginPath, readManifest } from '../core/plugin/plugin-registry';
 import { EXIT_FAILURE, EXIT_USAGE, runPeer } from './run-peer';
 import { runSwarmCommand } from './swarm-command';
 import { testPlugin } from './plugin-test-command';
+import { AbArgs, DEFAULT_PROFILE, RunOnce, runAbCommand } from './ab/ab-command';
+
+/** Filled in when the simulator is wired in. */
+const simulateRun: RunOnce | undefined = undefined;
 
 function wholeNumber(name: string, min: number) {
   return (value: string): number => {
@@ -26,6 +30,14 @@ function sizeOption(name: string) {
     } catch (err) {
       throw new InvalidArgumentError(`${name}: ${err instanceof Error ? err.message : String(err)}`);
     }
+  };
+}
+
+function positiveNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d*\.?\d+$/.test(value) || !(n > 0)) throw new InvalidArgumentError(`${name} must be a number > 0, got "${value}"`);
+    return n;
   };
 }
 
@@ -123,6 +135,30 @@ export function buildProgram(): Command {
       peerArgs: passThroughArgs(opts),
     });
   });
+
+  program
+    .command('ab')
+    .description('compare two plugin variants on the same swarm, interleaved runs, with statistics and reports')
+    .option('--a <settings>', 'variant A, e.g. strategy=rarest-first,choke=classic', '')
+    .option('--b <settings>', 'variant B, e.g. strategy=random', '')
+    .option('--choke-a <name|path>', 'choke policy of variant A')
+    .option('--choke-b <name|path>', 'choke policy of variant B')
+    .option('--peers <n>', 'peers in the swarm (one seeder)', wholeNumber('--peers', 2), 10)
+    .option('--runs <n>', 'run pairs (A then B each time)', wholeNumber('--runs', 1), 5)
+    .option('--file-size <size>', 'size of the shared file', sizeOption('--file-size'), 8 * 1024 * 1024)
+    .option('--piece-size <size>', 'piece size', sizeOption('--piece-size'), 16 * 1024)
+    .option('--profile <file>', 'bandwidth profile (config/profiles/*.json)', DEFAULT_PROFILE)
+    .option('--seed <n>', 'seed of the first run pair (pair i uses seed + i)', wholeNumber('--seed', 0), 42)
+    .option('--out <dir>', 'where report.json and report.html go', 'report')
+    .option('--timeout <seconds>', 'a run still going after this long counts as failed', wholeNumber('--timeout', 1), 300)
+    .option('--preferred <k>', 'NumberOfPreferredNeighbors', wholeNumber('--preferred', 1), 3)
+    .option('--unchoking-interval <s>', 'UnchokingInterval in seconds', positiveNumber('--unchoking-interval'), 1)
+    .option('--optimistic-interval <s>', 'OptimisticUnchokingInterval in seconds', positiveNumber('--optimistic-interval'), 2)
+    .option('--sim', 'run the comparison in the virtual-time simulator instead of on real sockets', false)
+    .option('--manifest <file>', 'plugin manifest', DEFAULT_MANIFEST)
+    .action(async (opts: AbArgs & { timeout: number }) => {
+      process.exitCode = await runAbCommand({ ...opts, timeoutSeconds: opts.timeout }, simulateRun);
+    });
 
   const plugins = program.command('plugins').description('list the plugins of the manifest, or check a plugin against its contract');
   plugins

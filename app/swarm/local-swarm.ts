@@ -2,6 +2,7 @@ import { ChildProcess, fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadSwarmConfig, SwarmConfig } from '../../core/config/load-config';
+import { PeerInfo } from '../../core/config/peer-info';
 import { PACKAGE_ROOT } from '../../core/paths';
 import { createRandomFile, sha256File } from './file-digest';
 
@@ -12,6 +13,10 @@ export interface LocalSwarmOptions {
   /** Extra arguments for every `peer run` (plugin choices). */
   readonly peerArgs: readonly string[];
   readonly timeoutMs: number;
+  /** Extra arguments for one peer (its bandwidth limits, say). */
+  readonly argsFor?: (peer: PeerInfo) => readonly string[];
+  /** Start this peer so many ms after the first (a join time). */
+  readonly startDelayMs?: (peer: PeerInfo) => number;
   readonly onProgress?: (id: number, have: number, total: number) => void;
   readonly onPeerExit?: (peer: PeerOutcome) => void;
 }
@@ -77,29 +82,52 @@ export async function runLocalSwarm(options: LocalSwarmOptions): Promise<LocalSw
   const stderrTails = new Map<number, string>();
   let timedOut = false;
 
+  type Exit = { id: number; code: number | null; signal: NodeJS.Signals | null };
+  /** Peers waiting for their join time; cancelled if the run ends first. */
+  const waiting = new Map<number, { timer: NodeJS.Timeout; cancel: () => void }>();
+  const cancelWaiting = (): void => {
+    for (const w of waiting.values()) {
+      clearTimeout(w.timer);
+      w.cancel();
+    }
+    waiting.clear();
+  };
+  const spawnPeer = (peer: PeerInfo, resolve: (e: Exit) => void): void => {
+    const child = fork(
+      PEER_SCRIPT,
+      ['run', '--id', String(peer.id), '--config', path.resolve(options.configDir), '--dir', dir, '--log-dir', dir, ...options.peerArgs, ...(options.argsFor?.(peer) ?? [])],
+      { cwd: dir, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
+    );
+    children.set(peer.id, child);
+    stderrTails.set(peer.id, '');
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderrTails.set(peer.id, (stderrTails.get(peer.id)! + chunk.toString()).slice(-4000));
+    });
+    child.on('message', (m: { kind?: string; at?: number; have?: number; total?: number }) => {
+      if (m.kind === 'connected' && m.at !== undefined) firstConnectAt = Math.min(firstConnectAt ?? m.at, m.at);
+      if (m.kind === 'progress' && m.have !== undefined && m.total !== undefined) options.onProgress?.(peer.id, m.have, m.total);
+      if (m.kind === 'file-complete' && m.at !== undefined) completedAt.set(peer.id, m.at);
+    });
+    child.on('exit', (code, signal) => resolve({ id: peer.id, code, signal }));
+  };
   const exits = config.peers.map(
     (peer) =>
-      new Promise<{ id: number; code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-        const child = fork(
-          PEER_SCRIPT,
-          ['run', '--id', String(peer.id), '--config', path.resolve(options.configDir), '--dir', dir, '--log-dir', dir, ...options.peerArgs],
-          { cwd: dir, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
-        );
-        children.set(peer.id, child);
-        stderrTails.set(peer.id, '');
-        child.stderr!.on('data', (chunk: Buffer) => {
-          stderrTails.set(peer.id, (stderrTails.get(peer.id)! + chunk.toString()).slice(-4000));
-        });
-        child.on('message', (m: { kind?: string; at?: number; have?: number; total?: number }) => {
-          if (m.kind === 'connected' && m.at !== undefined) firstConnectAt = Math.min(firstConnectAt ?? m.at, m.at);
-          if (m.kind === 'progress' && m.have !== undefined && m.total !== undefined) options.onProgress?.(peer.id, m.have, m.total);
-          if (m.kind === 'file-complete' && m.at !== undefined) completedAt.set(peer.id, m.at);
-        });
-        child.on('exit', (code, signal) => resolve({ id: peer.id, code, signal }));
+      new Promise<Exit>((resolve) => {
+        const delay = options.startDelayMs?.(peer) ?? 0;
+        if (delay <= 0) {
+          spawnPeer(peer, resolve);
+          return;
+        }
+        const timer = setTimeout(() => {
+          waiting.delete(peer.id);
+          spawnPeer(peer, resolve);
+        }, delay);
+        waiting.set(peer.id, { timer, cancel: () => resolve({ id: peer.id, code: null, signal: 'SIGTERM' }) });
       }),
   );
   const timer = setTimeout(() => {
     timedOut = true;
+    cancelWaiting();
     for (const c of children.values()) c.kill('SIGTERM');
     setTimeout(() => {
       for (const c of children.values()) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
@@ -111,7 +139,10 @@ export async function runLocalSwarm(options: LocalSwarmOptions): Promise<LocalSw
   await Promise.all(
     exits.map(async (exited) => {
       const { id, code, signal } = await exited;
-      if (code !== 0 && !timedOut) for (const c of children.values()) if (c.exitCode === null) c.kill('SIGTERM');
+      if (code !== 0 && !timedOut) {
+        for (const c of children.values()) if (c.exitCode === null) c.kill('SIGTERM');
+        cancelWaiting();
+      }
       const seeder = config.peers.find((p) => p.id === id)!.hasFile;
       const file = fileOf(id);
       const sha256 = fs.existsSync(file) ? await sha256File(file) : undefined;

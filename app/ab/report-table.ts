@@ -1,0 +1,85 @@
+/** The A/B report as a plain-text table for the terminal. */
+import type { AbReport, MetricComparison } from './model';
+import {
+  decimalsFor,
+  describeVariant,
+  failedRunLine,
+  failedRuns,
+  formatBytes,
+  formatInterval,
+  formatNumber,
+  formatP,
+  formatSigned,
+  metricLabel,
+  runCounts,
+  smallSampleWarnings,
+  terminalSafe,
+} from './report-format';
+
+interface Column {
+  readonly title: string;
+  readonly alignRight: boolean;
+  readonly cell: (c: MetricComparison) => string;
+}
+
+const COLUMNS: readonly Column[] = [
+  { title: 'metric', alignRight: false, cell: (c) => metricLabel(c) },
+  {
+    title: 'A median [95% CI]',
+    alignRight: true,
+    cell: (c) => `${formatNumber(c.a.median, decimalsFor(c))} ${formatInterval(c.a.ci, decimalsFor(c))}`,
+  },
+  {
+    title: 'B median [95% CI]',
+    alignRight: true,
+    cell: (c) => `${formatNumber(c.b.median, decimalsFor(c))} ${formatInterval(c.b.ci, decimalsFor(c))}`,
+  },
+  {
+    title: 'B-A [95% CI]',
+    alignRight: true,
+    cell: (c) =>
+      `${formatSigned(c.difference.value, decimalsFor(c))} ${formatInterval(c.difference.ci, decimalsFor(c), true)}`,
+  },
+  { title: 'p', alignRight: true, cell: (c) => formatP(c.pValue) },
+  { title: 'verdict', alignRight: false, cell: (c) => c.verdict },
+];
+
+function pad(s: string, width: number, right: boolean): string {
+  return right ? s.padStart(width) : s.padEnd(width);
+}
+
+/** Header lines, one row per metric, then one line per failed run. */
+export function formatTable(report: AbReport): string {
+  const counts = runCounts(report);
+  const lines: string[] = [
+    `A/B comparison (${report.mode} mode), created ${report.createdAt}`,
+    `A: ${describeVariant(report.a)}`,
+    `B: ${describeVariant(report.b)}`,
+    `peers: ${report.peers}, file: ${formatBytes(report.fileSize)} (pieces of ${formatBytes(report.pieceSize)}), ` +
+      `profile: ${report.profile}, seed: ${report.seed}`,
+    `runs: ${counts.pairs} pairs, ${counts.ok} ok, ${counts.failed} failed; medians over successful runs, ` +
+      `p from a two-sided Mann-Whitney U test`,
+    '',
+  ].map(terminalSafe);
+
+  const rows = report.comparisons.map((c) => COLUMNS.map((col) => terminalSafe(col.cell(c))));
+  const widths = COLUMNS.map((col, i) => Math.max(col.title.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, i) => pad(cell, widths[i]!, COLUMNS[i]!.alignRight))
+      .join('  ')
+      .trimEnd();
+  lines.push(line(COLUMNS.map((c) => c.title)));
+  lines.push(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) lines.push(line(r));
+
+  const warnings = smallSampleWarnings(report);
+  if (warnings.length > 0) lines.push('', ...warnings.map((w) => terminalSafe(`note: ${w}`)));
+
+  const failed = failedRuns(report);
+  if (failed.length > 0) {
+    lines.push('');
+    for (const run of failed) lines.push(terminalSafe(failedRunLine(run)));
+  }
+  return lines.join('\n') + '\n';
+}
