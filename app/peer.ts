@@ -144,7 +144,7 @@ export function buildProgram(): Command {
     .option('--choke-a <name|path>', 'choke policy of variant A')
     .option('--choke-b <name|path>', 'choke policy of variant B')
     .option('--peers <n>', 'peers in the swarm (one seeder)', wholeNumber('--peers', 2), 10)
-    .option('--runs <n>', 'run pairs (A then B each time)', wholeNumber('--runs', 1), 5)
+    .option('--runs <n>', 'run pairs (A then B each time); 6+ lets a rank test reach p < 0.01', wholeNumber('--runs', 1), 6)
     .option('--file-size <size>', 'size of the shared file', sizeOption('--file-size'), 8 * 1024 * 1024)
     .option('--piece-size <size>', 'piece size', sizeOption('--piece-size'), 16 * 1024)
     .option('--profile <file>', 'bandwidth profile (config/profiles/*.json)', DEFAULT_PROFILE)

@@ -143,6 +143,20 @@ export function niceTicks(min: number, max: number, count = 6): number[] {
   return ticks;
 }
 
+/** Ticks 0, step, 2 step, ... reaching at least max, with a whole step of 1, 2 or 5 times a power of ten, at most 7 ticks. */
+export function integerTicks(max: number): number[] {
+  let step = 1;
+  for (let power = 1; Math.ceil(max / step) > 6; power *= 10) {
+    step = [1, 2, 5, 10].map((m) => m * power).find((s) => Math.ceil(max / s) <= 6) ?? 10 * power;
+  }
+  const ticks: number[] = [];
+  for (let v = 0; v < max + step; v += step) {
+    ticks.push(v);
+    if (v >= max) break;
+  }
+  return ticks;
+}
+
 function tickText(v: number): string {
   return String(Number(v.toFixed(6)));
 }
@@ -289,9 +303,8 @@ export function availabilityChart(report: AbReport, descriptions: Readonly<Recor
   const maxT = Math.max(...series.map((s) => s.endS));
   const maxC = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p[1])));
   const x = xScale(niceTicks(0, maxT));
-  // A little headroom so a line at the maximum does not run along the top edge.
-  const yTicks = niceTicks(0, maxC + 0.5, Math.min(6, maxC + 1)).map((v) => Math.round(v));
-  const y = yScale([...new Set(yTicks)]);
+  // Copies are whole numbers; one copy of headroom so a line at the maximum does not run along the top edge.
+  const y = yScale(integerTicks(maxC + 1));
   const parts = [svgOpen(id, title, 'Copies of the rarest piece among joined peers, one line per run.')];
   parts.push(axes(x, y, 'seconds since the swarm started', 'copies of the rarest piece', tickText));
   for (const s of series) {

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The HTML report test drives Debian's chromium through playwright-core (which never downloads a browser).
+set -euo pipefail
+command -v chromium >/dev/null && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  command -v chromium >/dev/null && exit 0
+fi
+echo "chromium is missing: install Debian's package (sudo apt-get install chromium) and run the tests again" >&2
+exit 1
