@@ -102,10 +102,13 @@ function asObject(raw: unknown, file: string, what: string): Record<string, unkn
 
 /**
  * Deals the classes out to `peers - 1` leechers in proportion to their
- * shares (largest remainder), in an order and with join times drawn from
- * `seed`, so both variants of a run pair get the very same swarm.
+ * shares (largest remainder). The deal is the same for every run, so a peer
+ * id keeps its class across runs (per-peer charts compare like with like);
+ * join times are drawn from `seed`, so both variants of a run pair get the
+ * very same swarm and different pairs sample different arrival orders.
  */
 export function shapePeers(profile: BandwidthProfile, peers: number, seed: number): PeerShape[] {
+  const dealer = new SeededRandom(0x5eed);
   const rng = new SeededRandom(seed);
   const leechers = peers - 1;
   const total = profile.classes.reduce((s, c) => s + c.share, 0);
@@ -113,7 +116,7 @@ export function shapePeers(profile: BandwidthProfile, peers: number, seed: numbe
   const counts = exact.map(Math.floor);
   const byRemainder = exact.map((x, i) => [x - Math.floor(x), i] as const).sort((a, b) => b[0] - a[0]);
   for (let k = 0; counts.reduce((s, n) => s + n, 0) < leechers; k++) counts[byRemainder[k % byRemainder.length]![1]]!++;
-  const dealt: ClassSpec[] = rng.shuffle(profile.classes.flatMap((c, i) => Array<ClassSpec>(counts[i]!).fill(c)));
+  const dealt: ClassSpec[] = dealer.shuffle(profile.classes.flatMap((c, i) => Array<ClassSpec>(counts[i]!).fill(c)));
   return [shapeOf(profile.seeder, rng, true), ...dealt.map((c) => shapeOf(c, rng, false))];
 }
 

@@ -24,7 +24,10 @@ describe('bandwidth profiles', () => {
     for (const s of shapes.slice(1)) counts[s.className] = (counts[s.className] ?? 0) + 1;
     expect(counts).to.deep.equal({ slow: 4, medium: 4, fast: 4 });
     expect(shapePeers(profile, 13, 5)).to.deep.equal(shapes);
-    expect(shapePeers(profile, 13, 6)).to.not.deep.equal(shapes);
+    // Another pair: the same classes per peer, other join times.
+    const other = shapePeers(profile, 13, 6);
+    expect(other.map((s) => s.className)).to.deep.equal(shapes.map((s) => s.className));
+    expect(other.map((s) => s.joinMs)).to.not.deep.equal(shapes.map((s) => s.joinMs));
     for (const s of shapes.slice(1)) expect(s.joinMs).to.be.within(0, 1000);
     expect(shapes.find((s) => s.className === 'slow')!.upload).to.equal(256 * 1024);
   });
