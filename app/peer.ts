@@ -11,8 +11,8 @@ import { runSwarmCommand } from './swarm-command';
 import { testPlugin } from './plugin-test-command';
 import { AbArgs, DEFAULT_PROFILE, RunOnce, runAbCommand } from './ab/ab-command';
 
-/** Filled in when the simulator is wired in. */
-const simulateRun: RunOnce | undefined = undefined;
+/** Loaded only for `peer ab --sim`, so a plain peer does not pay for the simulator. */
+const simulateRun: RunOnce = async (...args) => (await import('./ab/sim-harness')).runSimOnce(...args);
 
 function wholeNumber(name: string, min: number) {
   return (value: string): number => {
@@ -160,6 +160,8 @@ export function buildProgram(): Command {
       process.exitCode = await runAbCommand({ ...opts, timeoutSeconds: opts.timeout }, simulateRun);
     });
 
+  program.command('sim').description('simulate a swarm in virtual time with the same engine and plugins (peer sim --help)');
+
   const plugins = program.command('plugins').description('list the plugins of the manifest, or check a plugin against its contract');
   plugins
     .command('list', { isDefault: true })
@@ -201,6 +203,8 @@ function passThroughArgs(opts: PluginFlags): string[] {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `peer sim` parses its own flags (loaded only when asked for).
+  if (argv[0] === 'sim') return (await import('./sim-command')).runSimCommand(argv.slice(1));
   try {
     await buildProgram().parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -7,6 +7,8 @@ export interface PeerRecord {
   readonly id: number;
   readonly seeder: boolean;
   readonly profileClass?: string;
+  /** When the peer joined, on the same clock; default: its first event. */
+  readonly joinedAt?: number;
   readonly events: ReadonlyArray<{ readonly time: number; readonly event: SwarmEvent }>;
 }
 
@@ -32,7 +34,7 @@ export function computeRunMetrics(
   records: readonly PeerRecord[],
   run: { variant: 'A' | 'B'; pair: number; seed: number; numPieces: number; fileSize: number; failure?: string },
 ): RunMetrics {
-  const swarmStart = Math.min(...records.map((r) => r.events[0]?.time ?? Infinity));
+  const swarmStart = Math.min(...records.map((r) => r.joinedAt ?? r.events[0]?.time ?? Infinity));
   const peers: PeerMetrics[] = records.map((r) => peerMetrics(r, swarmStart));
   const leechers = peers.filter((p) => !p.seeder);
   const allDone = leechers.every((p) => p.completedMs !== undefined);
@@ -69,7 +71,7 @@ function peerMetrics(r: PeerRecord, swarmStart: number): PeerMetrics {
       else wastedBytes += e.bytes;
     } else if (e.kind === 'file-complete' && completedAt === undefined) completedAt = time;
   }
-  const joinedMs = (r.events[0]?.time ?? swarmStart) - swarmStart;
+  const joinedMs = (r.joinedAt ?? r.events[0]?.time ?? swarmStart) - swarmStart;
   return {
     id: r.id,
     seeder: r.seeder,

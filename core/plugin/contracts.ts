@@ -163,5 +163,7 @@ export interface PluginDefinition<K extends PluginKind = PluginKind> {
   readonly kind: K;
   readonly name: string;
   readonly description: string;
+  /** Only for simulated swarms (e.g. a store that keeps no bytes): refused for a peer on real sockets. */
+  readonly simulationOnly?: boolean;
   create(context: PluginContext): PluginKinds[K];
 }

@@ -111,6 +111,11 @@ export function composePeer(options: PeerOptions): ComposedPeer {
     storage: load('storage', selection.storage),
     loggers: selection.loggers.map((ref) => load('logger', ref)),
   };
+  if (!options.transport) {
+    for (const def of [definitions.pieceSelector, definitions.chokePolicy, definitions.rateMeter, definitions.rateLimiter, definitions.storage, ...definitions.loggers]) {
+      if (def.simulationOnly) throw new PluginLoadError(`${def.kind} plugin "${def.name}" is for simulations only and cannot serve real peers`);
+    }
+  }
   const pieceSelector = definitions.pieceSelector.create(context);
   const chokePolicy = definitions.chokePolicy.create(context);
   const rateMeter = definitions.rateMeter.create(context);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { CONTRACTS } from '../../core/plugin/compliance';
+import { CONTRACTS, contractFor } from '../../core/plugin/compliance';
 import { Scratch } from '../../core/plugin/compliance/compliance';
 import { PluginDefinition, PluginKind } from '../../core/plugin/contracts';
 import { DEFAULT_MANIFEST } from '../../core/paths';
@@ -18,7 +18,7 @@ describe('plugin contracts', () => {
         expect(definition.kind).to.equal(entry.kind);
         expect(definition.name).to.equal(entry.name);
       });
-      for (const check of CONTRACTS[entry.kind] as ReadonlyArray<{ name: string; run(d: PluginDefinition<PluginKind>, s: Scratch): Promise<void> | void }>) {
+      for (const check of contractFor(definition) as ReadonlyArray<{ name: string; run(d: PluginDefinition<PluginKind>, s: Scratch): Promise<void> | void }>) {
         it(check.name, async () => {
           const scratch = new Scratch();
           try {

@@ -5,7 +5,7 @@ import { LOGGER_CONTRACT } from './logger-contract';
 import { PIECE_SELECTOR_CONTRACT } from './piece-selector-contract';
 import { RATE_LIMITER_CONTRACT } from './rate-limiter-contract';
 import { RATE_METER_CONTRACT } from './rate-meter-contract';
-import { STORAGE_CONTRACT } from './storage-contract';
+import { SIMULATED_STORAGE_CONTRACT, STORAGE_CONTRACT } from './storage-contract';
 
 /** The contract every plugin of a kind must meet. */
 export const CONTRACTS: { readonly [K in PluginKind]: readonly ContractCheck<K>[] } = {
@@ -17,8 +17,14 @@ export const CONTRACTS: { readonly [K in PluginKind]: readonly ContractCheck<K>[
   logger: LOGGER_CONTRACT,
 };
 
+/** The checks a plugin must pass: its kind's contract (a simulation-only store has its own). */
+export function contractFor<K extends PluginKind>(definition: PluginDefinition<K>): readonly ContractCheck<K>[] {
+  if (definition.kind === 'storage' && definition.simulationOnly) return SIMULATED_STORAGE_CONTRACT as readonly ContractCheck<PluginKind>[] as readonly ContractCheck<K>[];
+  return CONTRACTS[definition.kind] as readonly ContractCheck<K>[];
+}
+
 export function checkPlugin<K extends PluginKind>(definition: PluginDefinition<K>): Promise<CheckResult[]> {
-  return runChecks(definition, CONTRACTS[definition.kind] as readonly ContractCheck<K>[]);
+  return runChecks(definition, contractFor(definition));
 }
 
 export type { CheckResult, ContractCheck };

@@ -51,3 +51,31 @@ export const STORAGE_CONTRACT: readonly ContractCheck<'storage'>[] = [
     },
   },
 ];
+
+/**
+ * For a simulation-only store, which keeps no bytes: it must still know what
+ * it holds, hand out pieces of the right length and refuse wrong ones.
+ */
+export const SIMULATED_STORAGE_CONTRACT: readonly ContractCheck<'storage'>[] = [
+  {
+    name: 'a downloading peer starts empty and can read back every piece it stored, at the right length',
+    async run(def, scratch) {
+      const store = def.create(scratch.context({ seeder: false }));
+      const held = await store.open();
+      assert.equal(held.count, 0);
+      for (let i = 0; i < scratch.geometry.numPieces; i++) await store.write(i, scratch.piece(i));
+      for (let i = 0; i < scratch.geometry.numPieces; i++) assert.equal((await store.read(i)).length, scratch.geometry.lengthOf(i));
+      await store.complete();
+      await store.close();
+    },
+  },
+  {
+    name: 'a peer with the file holds every piece',
+    async run(def, scratch) {
+      const store = def.create(scratch.context({ seeder: true }));
+      assert.equal((await store.open()).count, scratch.geometry.numPieces);
+      await store.close();
+    },
+  },
+  STORAGE_CONTRACT[2]!,
+];

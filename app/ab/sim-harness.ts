@@ -1,0 +1,45 @@
+import { METRIC_EVENT_KINDS, simulate, SimSelection } from '../../core/sim/run-simulation';
+import { computeRunMetrics, PeerRecord } from './metrics';
+import { RunMetrics, Variant } from './model';
+import { shapePeers } from './profile';
+import { SwarmSpec } from './real-harness';
+
+/** Above this many peers the simulated swarm is a random mesh of this degree rather than complete. */
+const FULL_MESH_UP_TO = 40;
+
+/**
+ * One run of one variant in the virtual-time simulator: the same engine and
+ * plugins, the profile's rates, latencies and join times applied to
+ * simulated links, metrics computed from the same events as on real sockets.
+ */
+export async function runSimOnce(spec: SwarmSpec, variant: Variant, pair: number, seed: number): Promise<RunMetrics> {
+  const shapes = shapePeers(spec.profile, spec.peers, seed);
+  const s = variant.settings;
+  const selection: SimSelection = Object.fromEntries(
+    Object.entries({ pieceSelector: s.strategy, chokePolicy: s.choke, rateMeter: s['rate-meter'] }).filter(([, v]) => v !== undefined),
+  );
+  const result = await simulate({
+    peers: spec.peers,
+    fileSize: spec.fileSize,
+    pieceSize: spec.pieceSize,
+    preferredNeighbors: spec.preferred,
+    unchokingIntervalS: spec.unchokingInterval,
+    optimisticIntervalS: spec.optimisticInterval,
+    shapes: shapes.map((sh) => ({ className: sh.className, upload: sh.upload, download: sh.download, latencyMs: sh.latencyMs, joinMs: sh.joinMs })),
+    degree: spec.peers <= FULL_MESH_UP_TO ? spec.peers - 1 : 30,
+    seed,
+    selection,
+    pipeline: s.pipeline === undefined ? undefined : Number(s.pipeline),
+    endgame: s.endgame === 'true',
+    collect: METRIC_EVENT_KINDS,
+  });
+  const records: PeerRecord[] = result.peers.map((p) => ({
+    id: p.id,
+    seeder: p.seeder,
+    profileClass: p.className,
+    joinedAt: p.joinMs,
+    events: p.events.map((event) => ({ time: event.at, event })),
+  }));
+  const failure = result.complete ? undefined : `simulation ended without every peer complete (${result.stopReason} at ${(result.virtualMs / 1000).toFixed(1)} s virtual)`;
+  return computeRunMetrics(records, { variant: variant.label, pair, seed, numPieces: Math.ceil(spec.fileSize / spec.pieceSize), fileSize: spec.fileSize, failure });
+}

@@ -1,0 +1,385 @@
+import { Observable, ReplaySubject, Subject, Subscriber } from 'rxjs';
+import { PeerId } from '../events';
+import { Message, MessageType } from '../protocol/messages';
+import { LinkClosed, NeighborLink, Transport } from '../transport/link';
+import { SimTarget } from './event-queue';
+import { SimScheduler } from './sim-scheduler';
+
+/** How a simulated peer is attached to the network. Rates in bytes per second; undefined = unlimited. */
+export interface SimNodeSpec {
+  readonly id: PeerId;
+  readonly upload?: number;
+  readonly download?: number;
+  /** One-way delay of the peer's access link (ms): a message from A to B takes latencyA + latencyB on the way. */
+  readonly latencyMs: number;
+}
+
+export interface SimNetworkOptions {
+  /**
+   * A link's send buffer, as a socket has one (Node's default high-water
+   * mark is 16 KiB): while the bytes it has sent and not yet clocked out of
+   * the uplink stay within it, send() resolves at once; past it, send()
+   * resolves when they have all left the uplink. A piece is bigger than the
+   * buffer, so sending one resolves exactly when it has left: the
+   * backpressure the engine's upload loop waits on. Default 16 KiB.
+   */
+  readonly sendBufferBytes?: number;
+  /**
+   * Messages up to this size (requests, haves, interest, choking: everything
+   * but pieces and large bitfields) do not queue behind the pieces other
+   * connections have waiting in the uplink or downlink: on a real link their
+   * packets interleave with the other connections' packets. They still wait
+   * for their own connection's earlier bytes (TCP keeps order) and still use
+   * link time. 0 makes both links strict FIFOs for every message, which
+   * holds a request behind up to a second of other connections' pieces on a
+   * slow uplink. Default 1 KiB.
+   */
+  readonly interleaveBytes?: number;
+}
+
+/** Bytes a message takes on the wire: 4-byte length, type byte, payload. */
+export function wireSize(m: Message): number {
+  switch (m.type) {
+    case MessageType.Have:
+    case MessageType.Request:
+      return 9;
+    case MessageType.Bitfield:
+      return 5 + m.bits.length;
+    case MessageType.Piece:
+      return 9 + m.data.length;
+    default:
+      return 5;
+  }
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
+/** The end of a link's byte stream: the other side closed it (after everything it sent before). */
+const FIN: unique symbol = Symbol('FIN');
+type Fin = typeof FIN;
+/** Time to check whether this end's sent messages have all left the uplink (resolves a waiting send()). */
+const DRAIN: unique symbol = Symbol('DRAIN');
+type Drain = typeof DRAIN;
+
+/**
+ * One simulated peer's access link: an uplink and a downlink, each a FIFO
+ * shared by all of its connections. A message leaves the uplink once the
+ * messages queued before it have left and its own bytes have been clocked
+ * out (size / upload rate). Its first byte reaches the receiver `latency`
+ * after it started; the receiver's downlink takes its bytes in at the
+ * downlink rate once it has taken in what was booked before (so the sum of
+ * what a peer receives never exceeds its download rate); the message is in
+ * when the downlink has taken it and its last byte has arrived (cut-through:
+ * one flow runs at min(upload, download), and several slow senders can feed
+ * one fast downlink at once).
+ */
+export class SimNode {
+  /** Bytes per ms (Infinity = unlimited). */
+  readonly upPerMs: number;
+  readonly downPerMs: number;
+  /** When the uplink / downlink is next free (virtual ms). */
+  upFreeAt = 0;
+  downFreeAt = 0;
+  /** Bytes (pieces and control messages) put on the uplink, and booked on the downlink. */
+  bytesSent = 0;
+  bytesReceived = 0;
+  readonly transport: SimTransport;
+
+  constructor(
+    readonly spec: SimNodeSpec,
+    readonly network: SimNetwork,
+  ) {
+    this.upPerMs = spec.upload === undefined ? Infinity : spec.upload / 1000;
+    this.downPerMs = spec.download === undefined ? Infinity : spec.download / 1000;
+    if (!(this.upPerMs > 0) || !(this.downPerMs > 0)) throw new RangeError(`peer ${spec.id}: upload and download rates must be positive`);
+    if (!(spec.latencyMs >= 0)) throw new RangeError(`peer ${spec.id}: latencyMs must be >= 0`);
+    this.transport = new SimTransport(this);
+  }
+
+  get id(): PeerId {
+    return this.spec.id;
+  }
+}
+
+/** A connection being set up: both ends appear when the handshakes have crossed. */
+class PendingConnection implements SimTarget<undefined> {
+  constructor(
+    private readonly dialer: SimNode,
+    private readonly acceptor: SimNode,
+  ) {}
+
+  fire(): void {
+    const a = this.dialer.transport;
+    const b = this.acceptor.transport;
+    if (a.isStopped || b.isStopped || a.hasLinkTo(b.node.id) || b.hasLinkTo(a.node.id)) return;
+    const delay = this.dialer.spec.latencyMs + this.acceptor.spec.latencyMs;
+    const out = new SimLink(this.dialer, this.acceptor, 'outbound', delay);
+    const inb = new SimLink(this.acceptor, this.dialer, 'inbound', delay);
+    out.attach(inb);
+    inb.attach(out);
+    a.offer(out);
+    b.offer(inb);
+  }
+}
+
+/**
+ * The simulated network: peers, their access links, and the connections
+ * between them. Messages travel as objects (never encoded); only their wire
+ * size and the links' rates and delays decide when they arrive.
+ */
+export class SimNetwork {
+  private readonly nodes = new Map<PeerId, SimNode>();
+  readonly sendBufferBytes: number;
+  readonly interleaveBytes: number;
+
+  constructor(
+    readonly scheduler: SimScheduler,
+    options: SimNetworkOptions = {},
+  ) {
+    this.sendBufferBytes = options.sendBufferBytes ?? 16 * 1024;
+    this.interleaveBytes = options.interleaveBytes ?? 1024;
+  }
+
+  addPeer(spec: SimNodeSpec): SimTransport {
+    if (this.nodes.has(spec.id)) throw new Error(`peer ${spec.id} is already on the simulated network`);
+    const node = new SimNode(spec, this);
+    this.nodes.set(spec.id, node);
+    return node.transport;
+  }
+
+  node(id: PeerId): SimNode {
+    const node = this.nodes.get(id);
+    if (!node) throw new Error(`peer ${id} is not on the simulated network`);
+    return node;
+  }
+
+  /**
+   * `dialer` connects to `acceptor` now: after a round trip (the TCP set-up
+   * and the crossed handshakes) each side's transport offers its end of the
+   * link, the dialer's as outbound, the acceptor's as inbound.
+   */
+  connect(dialer: PeerId, acceptor: PeerId): void {
+    const a = this.node(dialer);
+    const b = this.node(acceptor);
+    if (a === b) throw new Error(`peer ${dialer} cannot connect to itself`);
+    const oneWay = a.spec.latencyMs + b.spec.latencyMs;
+    this.scheduler.after(2 * oneWay, new PendingConnection(a, b), undefined);
+  }
+}
+
+/** One peer's view of the simulated network: the links to it and from it. */
+export class SimTransport implements Transport {
+  private readonly links = new Subject<NeighborLink>();
+  readonly links$: Observable<NeighborLink> = this.links.asObservable();
+  private readonly open = new Map<PeerId, SimLink>();
+  /** Links that arrived before start(). */
+  private early: SimLink[] | undefined = [];
+  private stopped = false;
+
+  constructor(readonly node: SimNode) {}
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  hasLinkTo(id: PeerId): boolean {
+    return this.open.has(id);
+  }
+
+  /** Links currently open. */
+  get linkCount(): number {
+    return this.open.size;
+  }
+
+  start(): Promise<void> {
+    const early = this.early ?? [];
+    this.early = undefined;
+    for (const link of early) if (!link.isClosed) this.links.next(link);
+    return RESOLVED;
+  }
+
+  stop(): Promise<void> {
+    if (this.stopped) return RESOLVED;
+    this.stopped = true;
+    for (const link of [...this.open.values()]) link.close('peer stopped');
+    for (const link of this.early ?? []) link.close('peer stopped');
+    this.early = undefined;
+    this.links.complete();
+    return RESOLVED;
+  }
+
+  /** A new link of this peer (called by the network). */
+  offer(link: SimLink): void {
+    this.open.set(link.remoteId, link);
+    if (this.early) this.early.push(link);
+    else this.links.next(link);
+  }
+
+  /** A link of this peer closed (called by the link). */
+  forget(link: SimLink): void {
+    if (this.open.get(link.remoteId) === link) this.open.delete(link.remoteId);
+  }
+}
+
+/**
+ * One direction-pair end of a simulated connection, as the engine sees it.
+ * `send()` books the message on the local uplink and the remote downlink and
+ * queues its arrival at the other end as one event (target: that end,
+ * payload: the message itself; no closure, no copy).
+ */
+export class SimLink implements NeighborLink, SimTarget<Message | Fin | Drain> {
+  readonly remoteId: PeerId;
+  readonly messages$: Observable<Message>;
+  private readonly closed = new ReplaySubject<LinkClosed>(1);
+  readonly closed$: Observable<LinkClosed> = this.closed.asObservable();
+  private readonly sinks: Array<Subscriber<Message>> = [];
+  /** Messages that arrived before anyone subscribed. */
+  private early: Message[] | undefined = [];
+  private other!: SimLink;
+  private done = false;
+  /** When the last message sent on this end reaches the other end (the FIN follows it). */
+  private lastArrival = 0;
+  /**
+   * This end's "socket buffer": bytes sent since its messages last had all
+   * left the uplink, and when the last of them leaves. Over sendBufferBytes,
+   * send() returns the one `drained` promise shared by every send until then,
+   * as a socket's write() returns false until 'drain'.
+   */
+  private pendingBytes = 0;
+  private pendingUntil = 0;
+  private drained: Promise<void> | undefined;
+  private resolveDrained: (() => void) | undefined;
+
+  constructor(
+    private readonly local: SimNode,
+    private readonly remote: SimNode,
+    readonly direction: 'outbound' | 'inbound',
+    /** One-way propagation delay (ms). */
+    readonly delayMs: number,
+  ) {
+    this.remoteId = remote.spec.id;
+    this.messages$ = new Observable<Message>((subscriber) => {
+      this.sinks.push(subscriber);
+      const early = this.early;
+      this.early = undefined;
+      if (early) for (const m of early) subscriber.next(m);
+      if (this.done) subscriber.complete();
+      return () => {
+        const i = this.sinks.indexOf(subscriber);
+        if (i >= 0) this.sinks.splice(i, 1);
+      };
+    });
+  }
+
+  attach(other: SimLink): void {
+    this.other = other;
+  }
+
+  get isClosed(): boolean {
+    return this.done;
+  }
+
+  send(message: Message): Promise<void> {
+    if (this.done) return RESOLVED;
+    const local = this.local;
+    const remote = this.remote;
+    const network = local.network;
+    const scheduler = network.scheduler;
+    const now = scheduler.now();
+    const size = wireSize(message);
+    const upTime = size / local.upPerMs;
+    const downTime = size / remote.downPerMs;
+    let start: number;
+    let downStart: number;
+    if (size <= network.interleaveBytes) {
+      // A small message waits for its own connection's earlier bytes only; its time still counts on both links.
+      start = this.pendingUntil > now ? this.pendingUntil : now;
+      local.upFreeAt = (local.upFreeAt > now ? local.upFreeAt : now) + upTime;
+      downStart = start + this.delayMs;
+      remote.downFreeAt = (remote.downFreeAt > downStart ? remote.downFreeAt : downStart) + downTime;
+    } else {
+      start = local.upFreeAt > now ? local.upFreeAt : now;
+      local.upFreeAt = start + upTime;
+      // Cut-through: the downlink takes the bytes in from when the first arrives and it has taken in what was
+      // booked before, at its own rate.
+      const firstByte = start + this.delayMs;
+      downStart = remote.downFreeAt > firstByte ? remote.downFreeAt : firstByte;
+      remote.downFreeAt = downStart + downTime;
+    }
+    const upEnd = start + upTime;
+    local.bytesSent += size;
+    remote.bytesReceived += size;
+    // In when the downlink has taken it and its last byte is through; never before what this end sent earlier.
+    let arrival = downStart + downTime;
+    if (arrival < upEnd + this.delayMs) arrival = upEnd + this.delayMs;
+    if (arrival < this.lastArrival) arrival = this.lastArrival;
+    this.lastArrival = arrival;
+    scheduler.at(arrival, this.other, message);
+    if (now >= this.pendingUntil) this.pendingBytes = 0;
+    this.pendingBytes += size;
+    this.pendingUntil = upEnd;
+    if (this.pendingBytes <= local.network.sendBufferBytes) return RESOLVED;
+    if (!this.drained) {
+      this.drained = new Promise<void>((resolve) => (this.resolveDrained = resolve));
+      scheduler.at(upEnd, this, DRAIN);
+    }
+    return this.drained;
+  }
+
+  /** The drain check: resolve the waiting sends once everything sent on this end has left, else look again then. */
+  private onDrainTime(): void {
+    if (!this.drained) return;
+    const scheduler = this.local.network.scheduler;
+    if (!this.done && scheduler.now() < this.pendingUntil) {
+      scheduler.at(this.pendingUntil, this, DRAIN);
+      return;
+    }
+    this.settleDrain();
+  }
+
+  private settleDrain(): void {
+    const resolve = this.resolveDrained;
+    this.drained = undefined;
+    this.resolveDrained = undefined;
+    resolve?.();
+  }
+
+  close(reason: string): void {
+    if (this.done) return;
+    this.finish({ reason, violation: false });
+    // What was sent before still arrives; then the other side sees the connection close.
+    const scheduler = this.local.network.scheduler;
+    const fin = scheduler.now() + this.delayMs;
+    scheduler.at(fin > this.lastArrival ? fin : this.lastArrival, this.other, FIN);
+  }
+
+  /** A message (or the FIN) arrives at this end, or it is time to check the drain. */
+  fire(payload: Message | Fin | Drain): void {
+    if (payload === DRAIN) {
+      this.onDrainTime();
+      return;
+    }
+    if (this.done) return;
+    if (payload === FIN) {
+      this.finish({ reason: 'connection closed by peer', violation: false });
+      return;
+    }
+    if (this.early) {
+      this.early.push(payload);
+      return;
+    }
+    const sinks = this.sinks;
+    if (sinks.length === 1) sinks[0]!.next(payload);
+    else for (const s of sinks.slice()) s.next(payload);
+  }
+
+  private finish(closed: LinkClosed): void {
+    if (this.done) return;
+    this.done = true;
+    // Like a closed socket: nothing waits for a drain any more.
+    this.settleDrain();
+    this.local.transport.forget(this);
+    this.closed.next(closed);
+    this.closed.complete();
+    for (const s of this.sinks.slice()) s.complete();
+  }
+}
