@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import { readManifest } from '../core/plugin/plugin-registry';
 import { DEFAULT_MANIFEST } from '../core/paths';
 import { benchSwarm, describeFigures, median, TransferFigures } from './swarm-transfer';
@@ -24,6 +26,8 @@ function main(): void {
   for (const f of results.slice(1)) {
     process.stdout.write(`${f.label}: ${(median(f.windowsS) / median(classic.windowsS)).toFixed(2)}x the classic transfer window\n`);
   }
+  const sim = spawnSync(process.execPath, [path.join(__dirname, 'sim-scale.js')], { encoding: 'utf8' });
+  process.stdout.write(sim.stdout.trim().split('\n').pop() + '\n');
   process.stdout.write(`classic transfer window median ${median(classic.windowsS).toFixed(3)} s (target < 1.0 s), wall time median ${median(classic.wallsS).toFixed(3)} s\n`);
 }
 

@@ -132,7 +132,9 @@ export class PeerEngine {
     if (closed.violation) this.bus.emit({ kind: 'protocol-violation', peer: n.id, reason: closed.reason });
     this.bus.emit({ kind: 'disconnected', peer: n.id, reason: closed.reason });
     if (this.neighbors.get(n.id) === n) this.neighbors.delete(n.id);
-    for (let i = 0; i < this.availability.length; i++) if (n.bitfield.has(i)) this.availability[i]!--;
+    // After the end nothing reads the swarm state: skip the bookkeeping (it walks every piece).
+    if (this.finished) return;
+    for (const i of n.bitfield.indices()) this.availability[i]!--;
     this.releaseRequests(n);
     this.rates.forget(n.id);
     n.serveQueue.length = 0;
@@ -342,8 +344,9 @@ export class PeerEngine {
 
   /** Tells every neighbour about a new piece, then (as the protocol orders it) updates our interest in each. */
   private announce(index: number): void {
+    const have = msg.have(index); // messages are never changed: one for everybody
     for (const n of this.neighbors.values()) {
-      void n.link.send(msg.have(index));
+      void n.link.send(have);
       this.updateInterest(n);
     }
   }

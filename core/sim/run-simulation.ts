@@ -68,6 +68,8 @@ export interface SimulationOptions {
   readonly timeQuantumMs?: number;
   /** See SimNetworkOptions. */
   readonly sendBufferBytes?: number;
+  /** See SimNetworkOptions; 0 = every message queues in the uplink FIFO. */
+  readonly interleaveBytes?: number;
   /** Called every `progressEveryMs` of virtual time. */
   readonly onProgress?: (p: SimProgress) => void;
   readonly progressEveryMs?: number;
@@ -183,7 +185,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   const ids = shapes.map((_, i) => FIRST_ID + i);
 
   const scheduler = new SimScheduler({ quantumMs: options.timeQuantumMs ?? 1 });
-  const network = new SimNetwork(scheduler, { sendBufferBytes: options.sendBufferBytes });
+  const network = new SimNetwork(scheduler, { sendBufferBytes: options.sendBufferBytes, interleaveBytes: options.interleaveBytes });
   const manifest = withVirtualStore(options.manifest ?? readManifest(DEFAULT_MANIFEST));
   const collectAll = options.collect === undefined || options.collect === 'all';
   const kept = new Set<SwarmEventKind>(collectAll ? [] : (options.collect as readonly SwarmEventKind[]));
