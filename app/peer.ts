@@ -7,9 +7,11 @@ import { DEFAULT_CONFIG_DIR, DEFAULT_MANIFEST } from '../core/paths';
 import { parseSize } from '../core/util/size';
 import { isPluginPath, readManifest } from '../core/plugin/plugin-registry';
 import { EXIT_FAILURE, EXIT_USAGE, runPeer } from './run-peer';
-import { runSwarmCommand } from './swarm-command';
-import { testPlugin } from './plugin-test-command';
-import { AbArgs, DEFAULT_PROFILE, RunOnce, runAbCommand } from './ab/ab-command';
+import type { AbArgs, RunOnce } from './ab/ab-command';
+
+// Every peer process starts from this file: the other commands' modules (statistics, reports,
+// progress bars, the simulator) are loaded only when their command runs.
+const DEFAULT_PROFILE = path.join(DEFAULT_CONFIG_DIR, 'profiles', 'mixed.json');
 
 /** Loaded only for `peer ab --sim`, so a plain peer does not pay for the simulator. */
 const simulateRun: RunOnce = async (...args) => (await import('./ab/sim-harness')).runSimOnce(...args);
@@ -127,6 +129,7 @@ export function buildProgram(): Command {
       .option('--timeout <seconds>', 'give up after this long', wholeNumber('--timeout', 1), 600)
       .option('--quiet', 'no progress display', false),
   ).action(async (opts: PluginFlags & { dir: string; timeout: number; quiet: boolean }) => {
+    const { runSwarmCommand } = await import('./swarm-command');
     process.exitCode = await runSwarmCommand({
       configDir: opts.config ?? defaultConfigDir(),
       dir: opts.dir,
@@ -157,6 +160,7 @@ export function buildProgram(): Command {
     .option('--sim', 'run the comparison in the virtual-time simulator instead of on real sockets', false)
     .option('--manifest <file>', 'plugin manifest', DEFAULT_MANIFEST)
     .action(async (opts: AbArgs & { timeout: number }) => {
+      const { runAbCommand } = await import('./ab/ab-command');
       process.exitCode = await runAbCommand({ ...opts, timeoutSeconds: opts.timeout }, simulateRun);
     });
 
@@ -177,6 +181,7 @@ export function buildProgram(): Command {
     .description('run the contract checks of its kind against a plugin: a path to a .js file, or kind/name from the manifest')
     .option('--manifest <file>', 'plugin manifest', DEFAULT_MANIFEST)
     .action(async (ref: string, opts: { manifest: string }) => {
+      const { testPlugin } = await import('./plugin-test-command');
       process.exitCode = await testPlugin(ref, opts.manifest);
     });
 

@@ -57,7 +57,7 @@ export class PluginGuard {
     }
     if (choice === undefined) return undefined;
     if (isThenable(choice)) return fallback('select() returned a Promise; it must answer synchronously');
-    if (typeof choice !== 'number' || !view.candidates.includes(choice)) {
+    if (typeof choice !== 'number' || !sortedIncludes(view.candidates, choice)) {
       return fallback(`select() chose piece ${String(choice)}, which is not among the ${view.candidates.length} legal choices (a piece we lack, the neighbour has, and nobody is fetching)`);
     }
     return choice;
@@ -164,6 +164,20 @@ export class PluginGuard {
       .slice(0, view.slots)
       .map((n) => n.id);
   }
+}
+
+/** Binary search: the candidates are ascending, and this runs for every request. */
+function sortedIncludes(sorted: readonly number[], x: number): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = sorted[mid]!;
+    if (v === x) return true;
+    if (v < x) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
 }
 
 function isThenable(x: unknown): boolean {

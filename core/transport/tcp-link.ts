@@ -131,19 +131,24 @@ export class TcpLink implements NeighborLink {
 
   send(message: Message): Promise<void> {
     if (this.isClosed || this.socket.destroyed) return Promise.resolve();
-    if (this.limiter && (this.delayed.length > 0 || message.type === MessageType.Piece)) return this.sendShaped(message);
+    if (this.limiter) {
+      // Piece data waits for the upload budget; whatever is sent after it waits behind it,
+      // so the neighbour sees messages in the order they were sent.
+      if (this.delayed.length > 0) return this.enqueue(message, false);
+      if (message.type === MessageType.Piece) {
+        const wait = this.limiter.reserve('up', message.data.length, Date.now());
+        if (wait > 0) {
+          const queued = this.enqueue(message, true);
+          setTimeout(() => this.drainDelayed(), wait).unref();
+          return queued;
+        }
+      }
+    }
     return this.write(message);
   }
 
-  /**
-   * Piece data waits for the upload budget; whatever is sent after it waits
-   * behind it, so the neighbour sees messages in the order they were sent.
-   */
-  private sendShaped(message: Message): Promise<void> {
-    return new Promise<void>((resolve) => {
-      this.delayed.push({ message, reserved: false, done: resolve });
-      if (this.delayed.length === 1) this.drainDelayed();
-    });
+  private enqueue(message: Message, reserved: boolean): Promise<void> {
+    return new Promise<void>((resolve) => this.delayed.push({ message, reserved, done: resolve }));
   }
 
   private drainDelayed(): void {
