@@ -16,6 +16,8 @@ export class FileStore implements PieceStore {
   private handle: fs.promises.FileHandle | undefined;
   private completed = false;
   private piecesWritten = 0;
+  private slab: Buffer | undefined;
+  private slabUsed = 0;
 
   constructor(private readonly ctx: PluginContext) {
     this.finalPath = sharedFilePath(ctx);
@@ -38,7 +40,7 @@ export class FileStore implements PieceStore {
   async read(index: number): Promise<Uint8Array> {
     const { geometry } = this.ctx;
     const length = geometry.lengthOf(index);
-    const buf = Buffer.allocUnsafe(length);
+    const buf = this.slice(length);
     const bytesRead = fs.readSync(this.requireHandle().fd, buf, 0, length, geometry.offsetOf(index));
     if (bytesRead !== length) throw new Error(`${this.currentPath()}: short read of piece ${index} (${bytesRead} of ${length} bytes)`);
     return buf;
@@ -67,6 +69,23 @@ export class FileStore implements PieceStore {
     if (!this.ctx.self.hasFile && !this.completed && this.piecesWritten === 0) await fs.promises.rm(this.partPath, { force: true });
   }
 
+  /**
+   * A fresh buffer for one piece, carved from 1 MiB slabs: a separate
+   * ArrayBuffer per 16 KiB piece made garbage collection a tenth of a busy
+   * seeder's CPU. Each slice is handed out once; a slab is freed when no
+   * piece sent from it is referenced any more.
+   */
+  private slice(length: number): Buffer {
+    if (length > SLAB_BYTES) return Buffer.allocUnsafe(length);
+    if (!this.slab || this.slabUsed + length > this.slab.length) {
+      this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      this.slabUsed = 0;
+    }
+    const buf = this.slab.subarray(this.slabUsed, this.slabUsed + length);
+    this.slabUsed += length;
+    return buf;
+  }
+
   private requireHandle(): fs.promises.FileHandle {
     if (!this.handle) throw new Error(`${this.currentPath()} is not open`);
     return this.handle;
@@ -76,6 +95,8 @@ export class FileStore implements PieceStore {
     return this.ctx.self.hasFile || this.completed ? this.finalPath : this.partPath;
   }
 }
+
+const SLAB_BYTES = 1 << 20;
 
 const file: PluginDefinition<'storage'> = {
   kind: 'storage',
