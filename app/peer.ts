@@ -2,9 +2,9 @@
 import 'reflect-metadata';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_CONFIG_DIR, DEFAULT_MANIFEST } from '../core/paths';
-import { parseSize } from '../core/util/size';
+import { positiveNumber, sizeOption, wholeNumber } from './cli-options';
 import { isPluginPath, readManifest } from '../core/plugin/plugin-registry';
 import { EXIT_FAILURE, EXIT_USAGE, runPeer } from './run-peer';
 import type { AbArgs, RunOnce } from './ab/ab-command';
@@ -16,32 +16,8 @@ const DEFAULT_PROFILE = path.join(DEFAULT_CONFIG_DIR, 'profiles', 'mixed.json');
 /** Loaded only for `peer ab --sim`, so a plain peer does not pay for the simulator. */
 const simulateRun: RunOnce = async (...args) => (await import('./ab/sim-harness')).runSimOnce(...args);
 
-function wholeNumber(name: string, min: number) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value) || Number(value) < min) throw new InvalidArgumentError(`${name} must be a whole number >= ${min}, got "${value}"`);
-    return Number(value);
-  };
-}
 
-function sizeOption(name: string) {
-  return (value: string): number => {
-    try {
-      const n = parseSize(value);
-      if (n <= 0) throw new RangeError(`must be positive`);
-      return n;
-    } catch (err) {
-      throw new InvalidArgumentError(`${name}: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  };
-}
 
-function positiveNumber(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d*\.?\d+$/.test(value) || !(n > 0)) throw new InvalidArgumentError(`${name} must be a number > 0, got "${value}"`);
-    return n;
-  };
-}
 
 function list(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), ...value.split(',').filter((s) => s !== '')];

@@ -1,11 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_CONFIG_DIR, DEFAULT_MANIFEST } from '../core/paths';
 import { PluginLoadError, readManifest } from '../core/plugin/plugin-registry';
 import { METRIC_EVENT_KINDS, simulate, SimulationResult } from '../core/sim/run-simulation';
 import { SimSummary, Spread, summarize } from '../core/sim/sim-summary';
-import { formatSize, parseSize } from '../core/util/size';
+import { formatSize } from '../core/util/size';
+import { positiveNumber, sizeOption, wholeNumber } from './cli-options';
 import { BandwidthProfile, loadProfile, ProfileError, shapePeers } from './ab/profile';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './run-peer';
 
@@ -31,32 +32,8 @@ interface SimFlags {
   quiet?: boolean;
 }
 
-function wholeNumber(name: string, min: number) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value) || Number(value) < min) throw new InvalidArgumentError(`${name} must be a whole number >= ${min}, got "${value}"`);
-    return Number(value);
-  };
-}
 
-function positiveNumber(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d*\.?\d+$/.test(value) || !(n > 0)) throw new InvalidArgumentError(`${name} must be a number > 0, got "${value}"`);
-    return n;
-  };
-}
 
-function size(name: string) {
-  return (value: string): number => {
-    try {
-      const n = parseSize(value);
-      if (n <= 0) throw new RangeError('must be positive');
-      return n;
-    } catch (err) {
-      throw new InvalidArgumentError(`${name}: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  };
-}
 
 /** A profile given by name (`mixed`: config/profiles/mixed.json of the package) or as a path to a JSON file. */
 export function resolveProfilePath(ref: string): string {
@@ -70,8 +47,8 @@ function buildSimProgram(): Command {
     .exitOverride()
     .showHelpAfterError()
     .option('--peers <n>', 'peers in the swarm, one of them the seeder', wholeNumber('--peers', 2), 50)
-    .addOption(new Option('--file-size <size>', 'size of the shared file, e.g. 64MiB').argParser(size('--file-size')).default(64 * 1024 * 1024, '64MiB'))
-    .addOption(new Option('--piece-size <size>', 'piece size, e.g. 256KiB').argParser(size('--piece-size')).default(256 * 1024, '256KiB'))
+    .addOption(new Option('--file-size <size>', 'size of the shared file, e.g. 64MiB').argParser(sizeOption('--file-size')).default(64 * 1024 * 1024, '64MiB'))
+    .addOption(new Option('--piece-size <size>', 'piece size, e.g. 256KiB').argParser(sizeOption('--piece-size')).default(256 * 1024, '256KiB'))
     .option('--strategy <name|path>', 'piece-selection plugin (default: random)')
     .option('--choke <name|path>', 'choke-policy plugin (default: classic)')
     .option('--rate-meter <name|path>', 'rate-meter plugin (default: interval)')
