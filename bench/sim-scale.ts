@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { METRIC_EVENT_KINDS, SimPeerShape, simulate } from '../core/sim/run-simulation';
+import { METRIC_EVENT_KINDS, SimPeerShape, simulate } from '../app/sim/run-simulation';
 import { SeededRandom } from '../core/util/random';
 
 const MiB = 1024 * 1024;

@@ -1,4 +1,4 @@
-import { METRIC_EVENT_KINDS, simulate, SimSelection } from '../../core/sim/run-simulation';
+import { METRIC_EVENT_KINDS, simulate, SimSelection } from '../sim/run-simulation';
 import { computeRunMetrics, PeerRecord } from './metrics';
 import { RunMetrics, Variant } from './model';
 import { shapePeers } from './profile';

@@ -3,8 +3,8 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PeerEngine } from '../../core/engine/peer-engine';
-import { SimPeerShape, simulate, SimulationOptions, SimulationResult } from '../../core/sim/run-simulation';
-import { summarize } from '../../core/sim/sim-summary';
+import { SimPeerShape, simulate, SimulationOptions, SimulationResult } from '../../app/sim/run-simulation';
+import { summarize } from '../../app/sim/sim-summary';
 import { dialPlan, randomNeighbourSets } from '../../core/sim/topology';
 import { SeededRandom } from '../../core/util/random';
 

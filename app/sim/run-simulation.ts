@@ -1,16 +1,16 @@
 import 'reflect-metadata';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SwarmEvent, SwarmEventKind } from '../events';
-import { DEFAULT_MANIFEST } from '../paths';
-import { ManifestEntry, readManifest } from '../plugin/plugin-registry';
-import { ComposedPeer, composePeer, PluginSelection } from '../runtime/compose-peer';
-import { SeededRandom } from '../util/random';
-import { SimTarget } from './event-queue';
+import { SwarmEvent, SwarmEventKind } from '../../core/events';
+import { DEFAULT_MANIFEST } from '../../core/paths';
+import { ManifestEntry, readManifest } from '../../core/plugin/plugin-registry';
+import { ComposedPeer, composePeer, PluginSelection } from '../../core/runtime/compose-peer';
+import { SeededRandom } from '../../core/util/random';
+import { SimTarget } from '../../core/sim/event-queue';
 import { writeSimConfig } from './sim-config';
-import { SimNetwork } from './sim-network';
-import { DrainMode, SimRunStats, SimScheduler } from './sim-scheduler';
-import { dialPlan, randomNeighbourSets } from './topology';
+import { SimNetwork } from '../../core/sim/sim-network';
+import { DrainMode, SimRunStats, SimScheduler } from '../../core/sim/sim-scheduler';
+import { dialPlan, randomNeighbourSets } from '../../core/sim/topology';
 
 /** One peer's place in the simulated network (the same fields as a bandwidth profile's peer shape). */
 export interface SimPeerShape {
