@@ -98,10 +98,10 @@ describe('command line and config errors', function () {
 
   it('reports a port already in use with one clear line and leaves no partial file', async () => {
     const blocker = net.createServer();
-    await new Promise<void>((resolve) => blocker.listen(ports[1], resolve));
+    await new Promise<void>((resolve) => blocker.listen(ports[1], '127.0.0.1', resolve));
     try {
       const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [PEER, '--id', '1002', '--config', dir, '--dir', dir, '--log-dir', dir, '--logger', 'silent'], { cwd: dir });
+        const child = spawn(process.execPath, [PEER, '--id', '1002', '--config', dir, '--dir', dir, '--log-dir', dir, '--logger', 'silent', '--listen-host', '127.0.0.1'], { cwd: dir });
         let stderr = '';
         child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
         child.on('exit', (code) => resolve({ code, stderr }));
