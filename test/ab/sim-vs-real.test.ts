@@ -49,8 +49,13 @@ describe('simulator vs real sockets: the same verdict', function () {
     const sim = await ratio(runSimOnce, 3);
     const real = await ratio(runRealOnce, 3);
     const summary = `sim: A ${sim.a.toFixed(0)} ms, B ${sim.b.toFixed(0)} ms (B/A ${sim.ratio.toFixed(2)}); real: A ${real.a.toFixed(0)} ms, B ${real.b.toFixed(0)} ms (B/A ${real.ratio.toFixed(2)})`;
-    expect(sim.ratio, summary).to.be.below(0.95);
-    expect(real.ratio, summary).to.be.below(0.95);
-    expect(Math.abs(sim.ratio - real.ratio), summary).to.be.below(0.3);
+    // The same winner, clearly (at least 10% faster in both)...
+    expect(sim.ratio, summary).to.be.below(0.9);
+    expect(real.ratio, summary).to.be.below(0.9);
+    // ...and a margin of the same order: measured here, the simulator predicts about 20% and real
+    // sockets show 40-50%, because simulated uplinks idle between requests more than real ones
+    // (docs/ab-testing.md). The improvements must agree within a factor of 3.
+    const gain = (r: number): number => 1 - r;
+    expect(Math.max(gain(sim.ratio), gain(real.ratio)) / Math.min(gain(sim.ratio), gain(real.ratio)), summary).to.be.below(3);
   });
 });
