@@ -52,10 +52,7 @@ describe('simulator vs real sockets: the same verdict', function () {
     // The same winner, clearly (at least 10% faster in both)...
     expect(sim.ratio, summary).to.be.below(0.9);
     expect(real.ratio, summary).to.be.below(0.9);
-    // ...and a margin of the same order: measured here, the simulator predicts about 20% and real
-    // sockets show 40-50%, because simulated uplinks idle between requests more than real ones
-    // (docs/ab-testing.md). The improvements must agree within a factor of 3.
-    const gain = (r: number): number => 1 - r;
-    expect(Math.max(gain(sim.ratio), gain(real.ratio)) / Math.min(gain(sim.ratio), gain(real.ratio)), summary).to.be.below(3);
+    // ...and by a similar margin (measured: the simulator ~0.62, real sockets 0.49-0.58).
+    expect(Math.abs(sim.ratio - real.ratio), summary).to.be.below(0.2);
   });
 });
