@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { expectThrown } from '../helpers/expect-error';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -21,20 +22,8 @@ const GOOD_COMMON = [
 
 const GOOD_PEERS = ['1001 localhost 6001 1', '1002 localhost 6002 0', '1003 localhost 6003 0'].join('\n');
 
-/** Asserts `fn` throws a ConfigError with exactly `message`, and returns it for more checks. */
 function expectConfigError(fn: () => unknown, message: string): ConfigError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, `expected ConfigError "${message}"`).to.be.instanceOf(ConfigError);
-  const err = caught as ConfigError;
-  expect(err.message).to.equal(message);
-  expect(err.name).to.equal('ConfigError');
-  expect(err).to.be.instanceOf(Error);
-  return err;
+  return expectThrown(fn, ConfigError, message);
 }
 
 /** GOOD_COMMON with the line for `key` replaced by `line` (or removed when `line` is null). */

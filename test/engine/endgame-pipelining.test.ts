@@ -30,6 +30,35 @@ describe('pipelining and endgame', function () {
     return p;
   }
 
+  /**
+   * 1002 under test between two scripted neighbours holding everything: 1001
+   * unchokes it and then sits on the first request; 1003 connects afterwards
+   * and unchokes too. A fourth peer that never shows up keeps the swarm from
+   * completing, so a late copy can still arrive.
+   */
+  async function slowAndFast(endgame: boolean) {
+    const { fx, geometry, ports } = await fixture(3, 4);
+    const slowListener = ScriptedPeer.listen(ports[0]!, geometry);
+    cleanups.push(slowListener.close);
+    const peer = track(fx.startPeer(1002, {}, { endgame }));
+    const slow = await slowListener.accepted;
+    cleanups.push(() => slow.destroy());
+    await slow.handshake();
+    slow.sendHandshake(1001);
+    slow.send(msg.bitfield(Bitfield.full(3).toBytes()));
+    await slow.nextOfType(MessageType.Interested);
+    slow.send(msg.unchoke());
+    const { message: stuck } = await slow.nextOfType(MessageType.Request);
+    const fast = await ScriptedPeer.connect(ports[1]!, geometry);
+    cleanups.push(() => fast.destroy());
+    fast.sendHandshake(1003);
+    await fast.handshake();
+    fast.send(msg.bitfield(Bitfield.full(3).toBytes()));
+    await fast.nextOfType(MessageType.Interested);
+    fast.send(msg.unchoke());
+    return { fx, geometry, peer, slow, fast, stuck };
+  }
+
   it('--pipeline 4 keeps 4 requests outstanding, and a classic peer serving them in order is enough', async () => {
     const { fx, geometry, ports } = await fixture(12);
     const listener = ScriptedPeer.listen(ports[0]!, geometry);
@@ -83,28 +112,7 @@ describe('pipelining and endgame', function () {
   });
 
   it('endgame asks a second neighbour for the last piece; the first copy wins, the duplicate is discarded, counted and announced once', async () => {
-    // A fourth peer that never shows up keeps the swarm from completing, so the late copy still arrives.
-    const { fx, geometry, ports } = await fixture(3, 4);
-    // 1001 (scripted) and 1003 (scripted) both hold everything; 1002 is under test.
-    const slowListener = ScriptedPeer.listen(ports[0]!, geometry);
-    cleanups.push(slowListener.close);
-    const peer = track(fx.startPeer(1002, {}, { endgame: true }));
-    const slow = await slowListener.accepted;
-    cleanups.push(() => slow.destroy());
-    await slow.handshake();
-    slow.sendHandshake(1001);
-    slow.send(msg.bitfield(Bitfield.full(3).toBytes()));
-    await slow.nextOfType(MessageType.Interested);
-    slow.send(msg.unchoke());
-    const { message: stuck } = await slow.nextOfType(MessageType.Request);
-    // 1001 sits on that request. 1003 serves everything it is asked for.
-    const fast = await ScriptedPeer.connect(ports[1]!, geometry);
-    cleanups.push(() => fast.destroy());
-    fast.sendHandshake(1003);
-    await fast.handshake();
-    fast.send(msg.bitfield(Bitfield.full(3).toBytes()));
-    await fast.nextOfType(MessageType.Interested);
-    fast.send(msg.unchoke());
+    const { fx, geometry, peer, slow, fast, stuck } = await slowAndFast(true);
     const askedOfFast: number[] = [];
     while (askedOfFast.length < 3) {
       const m = await fast.next();
@@ -126,25 +134,7 @@ describe('pipelining and endgame', function () {
   });
 
   it('without endgame the same swarm waits for the slow neighbour', async () => {
-    const { fx, geometry, ports } = await fixture(3, 3);
-    const slowListener = ScriptedPeer.listen(ports[0]!, geometry);
-    cleanups.push(slowListener.close);
-    const peer = track(fx.startPeer(1002));
-    const slow = await slowListener.accepted;
-    cleanups.push(() => slow.destroy());
-    await slow.handshake();
-    slow.sendHandshake(1001);
-    slow.send(msg.bitfield(Bitfield.full(3).toBytes()));
-    await slow.nextOfType(MessageType.Interested);
-    slow.send(msg.unchoke());
-    const { message: stuck } = await slow.nextOfType(MessageType.Request);
-    const fast = await ScriptedPeer.connect(ports[1]!, geometry);
-    cleanups.push(() => fast.destroy());
-    fast.sendHandshake(1003);
-    await fast.handshake();
-    fast.send(msg.bitfield(Bitfield.full(3).toBytes()));
-    await fast.nextOfType(MessageType.Interested);
-    fast.send(msg.unchoke());
+    const { fx, peer, fast, stuck } = await slowAndFast(false);
     const asked: number[] = [];
     for (;;) {
       const m = await fast.next(500).catch(() => undefined);

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { expectThrown } from '../helpers/expect-error';
 import { decodeBody, encodeMessage, LENGTH_PREFIX_BYTES } from '../../core/protocol/codec';
 import { PieceGeometry } from '../../core/protocol/geometry';
 import { Message, MESSAGE_NAMES, MessageType, msg } from '../../core/protocol/messages';
@@ -22,19 +23,8 @@ function pattern(length: number, seed: number): Buffer {
   return out;
 }
 
-/** Asserts that `fn` throws a ProtocolError whose message is exactly `message`. */
-function expectProtocolError(fn: () => unknown, message: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, `expected ProtocolError "${message}"`).to.be.instanceOf(ProtocolError);
-  const err = caught as ProtocolError;
-  expect(err.message).to.equal(message);
-  expect(err.name).to.equal('ProtocolError');
-  expect(err).to.be.instanceOf(Error);
+function expectProtocolError(fn: () => unknown, message: string): ProtocolError {
+  return expectThrown(fn, ProtocolError, message);
 }
 
 /** Encodes, checks the length prefix, strips it and decodes. */

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { expectThrown } from '../helpers/expect-error';
 import { encodeMessage } from '../../core/protocol/codec';
 import { FrameReader } from '../../core/protocol/frame-reader';
 import { PieceGeometry } from '../../core/protocol/geometry';
@@ -63,15 +64,8 @@ function expectSameEvents(actual: readonly Event[], expected: readonly Event[], 
   }
 }
 
-function expectProtocolError(fn: () => unknown, message: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, `expected ProtocolError "${message}"`).to.be.instanceOf(ProtocolError);
-  expect((caught as Error).message).to.equal(message);
+function expectProtocolError(fn: () => unknown, message: string): ProtocolError {
+  return expectThrown(fn, ProtocolError, message);
 }
 
 // The stream a peer would see: handshake, bitfield, interested, a full piece, have, the short last piece, choke.

@@ -1,16 +1,10 @@
 import { expect } from 'chai';
+import { expectThrown } from '../helpers/expect-error';
 import { decodeHandshake, encodeHandshake, HANDSHAKE_HEADER, HANDSHAKE_LENGTH } from '../../core/protocol/handshake';
 import { ProtocolError } from '../../core/protocol/protocol-error';
 
-function expectProtocolError(fn: () => unknown, message: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, `expected ProtocolError "${message}"`).to.be.instanceOf(ProtocolError);
-  expect((caught as Error).message).to.equal(message);
+function expectProtocolError(fn: () => unknown, message: string): ProtocolError {
+  return expectThrown(fn, ProtocolError, message);
 }
 
 const HEADER_HEX = Buffer.from('P2PFILESHARINGPROJ', 'ascii').toString('hex');
