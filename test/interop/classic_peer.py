@@ -78,6 +78,7 @@ class Peer:
 
     async def run(self):
         server = await asyncio.start_server(self.accepted, "127.0.0.1", self.port)
+        print("listening", flush=True)  # lets a test start the next peer only once this one accepts
         for pid, host, port, _ in self.peers:
             if pid == self.id:
                 break
@@ -180,7 +181,9 @@ class Conn:
                 self.send(PIECE, payload + p.f.read(p.length(i)))
         elif t == PIECE:
             i = struct.unpack(">I", payload[:4])[0]
-            if i == self.outstanding and i not in p.have and len(payload) - 4 == p.length(i):
+            if i != self.outstanding:
+                return  # a late answer to a request given up on a choke: not ours to keep
+            if i not in p.have and len(payload) - 4 == p.length(i):
                 p.f.seek(i * p.piece_size)
                 p.f.write(payload[4:])
                 p.have.add(i)

@@ -14,6 +14,7 @@ interface Running {
   readonly id: number;
   readonly child: ChildProcess;
   readonly exited: Promise<number | null>;
+  stdout: string;
   stderr: string;
 }
 
@@ -27,20 +28,27 @@ describe('a swarm mixing swarmlab with another implementation of the protocol', 
   });
 
   function start(id: number, command: string, args: string[]): Running {
-    const child = spawn(command, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-    const r: Running = { id, child, stderr: '', exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
+    const child = spawn(command, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const r: Running = { id, child, stdout: '', stderr: '', exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
+    child.stdout!.on('data', (c: Buffer) => (r.stdout += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (r.stderr += c.toString()));
+    // One peer failing would leave the others waiting for it forever: stop everyone, keep the first failure.
+    void r.exited.then((code) => {
+      if (code !== 0) for (const other of running) if (other.child.exitCode === null) other.child.kill('SIGTERM');
+    });
     running.push(r);
     return r;
   }
 
-  async function listening(id: number): Promise<void> {
-    const file = path.join(dir, `log_peer_${id}.jsonl`);
-    for (let i = 0; i < 200; i++) {
-      if (fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes('"kind":"listening"')) return;
-      await new Promise((r) => setTimeout(r, 25));
+  /** Waits until a peer accepts connections: swarmlab says so in its jsonl log, the Python peer on stdout. */
+  async function listening(r: Running): Promise<void> {
+    const file = path.join(dir, `log_peer_${r.id}.jsonl`);
+    for (let i = 0; i < 400; i++) {
+      if (r.stdout.includes('listening') || (fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes('"kind":"listening"'))) return;
+      if (r.child.exitCode !== null) throw new Error(`peer ${r.id} exited with ${r.child.exitCode} before listening:\n${r.stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
     }
-    throw new Error(`peer ${id} never started listening`);
+    throw new Error(`peer ${r.id} never started listening`);
   }
 
   it('completes: Python peers (which never retry a connect and repeat their interest) and swarmlab peers all get the file', async () => {
@@ -60,14 +68,11 @@ describe('a swarm mixing swarmlab with another implementation of the protocol', 
       start(id, process.execPath, [PEER, 'run', '--id', String(id), '--config', dir, '--dir', dir, '--log-dir', dir, '--logger', 'classic,jsonl', '--listen-host', '127.0.0.1', ...(id === 1001 ? ['--upload-rate', '300KiB'] : [])]);
     const pythonPeer = (id: number): Running => start(id, 'python3', [PYTHON_PEER, String(id), dir, dir]);
     // The Python peers dial once: everyone listed before them must already be listening.
-    swarmlab(1001);
-    swarmlab(1002);
-    await Promise.all([listening(1001), listening(1002)]);
-    pythonPeer(1003);
-    await new Promise((r) => setTimeout(r, 500));
-    swarmlab(1004);
-    await listening(1004);
-    pythonPeer(1005);
+    const first = [swarmlab(1001), swarmlab(1002)];
+    await Promise.all(first.map(listening));
+    await listening(pythonPeer(1003));
+    await listening(swarmlab(1004));
+    await listening(pythonPeer(1005));
 
     const codes = await Promise.all(running.map((r) => r.exited));
     running.forEach((r, i) => expect(codes[i], `peer ${r.id} (${python.has(r.id) ? 'python' : 'swarmlab'}) stderr:\n${r.stderr}`).to.equal(0));
