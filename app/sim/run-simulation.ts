@@ -8,6 +8,7 @@ import { ComposedPeer, composePeer, PluginSelection } from '../../core/runtime/c
 import { SeededRandom } from '../../core/util/random';
 import { SimTarget } from '../../core/sim/event-queue';
 import { writeSimConfig } from './sim-config';
+import { loadSwarmConfig } from '../../core/config/load-config';
 import { SimNetwork } from '../../core/sim/sim-network';
 import { DrainMode, SimRunStats, SimScheduler } from '../../core/sim/sim-scheduler';
 import { dialPlan, randomNeighbourSets } from '../../core/sim/topology';
@@ -202,6 +203,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     unchokingIntervalS: options.unchokingIntervalS ?? 5,
     optimisticIntervalS: options.optimisticIntervalS ?? 10,
   });
+  const swarmConfig = loadSwarmConfig(configDir);
 
   let remaining = n - seeders;
   let joined = 0;
@@ -232,6 +234,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       const id = ids[index]!;
       const transport = network.addPeer({ id, upload: shape.upload, download: shape.download, latencyMs: shape.latencyMs });
       const composed = composePeer({
+        config: swarmConfig,
         id,
         configDir,
         dataDir: configDir,

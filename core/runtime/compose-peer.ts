@@ -42,6 +42,8 @@ const CONFIG_KEYS: Record<string, keyof PluginSelection> = {
 export interface PeerOptions {
   readonly id: number;
   readonly configDir: string;
+  /** The config already read from `configDir` (a simulator composing 1,000 peers reads it once). */
+  readonly config?: SwarmConfig;
   readonly dataDir: string;
   readonly logDir: string;
   readonly manifest: readonly ManifestEntry[];
@@ -79,7 +81,7 @@ export interface ComposedPeer {
  * ConfigError or PluginLoadError (usage errors) before anything is written.
  */
 export function composePeer(options: PeerOptions): ComposedPeer {
-  const config = loadSwarmConfig(options.configDir);
+  const config = options.config ?? loadSwarmConfig(options.configDir);
   const self = config.peers.find((p) => p.id === options.id);
   if (!self) throw new ConfigError(config.peerFile, undefined, `peer ${options.id} is not listed (listed: ${config.peers.map((p) => p.id).join(', ')})`);
   if (!Number.isInteger(options.pipeline) || options.pipeline < 1) throw new PluginLoadError(`--pipeline must be a whole number >= 1, got ${options.pipeline}`);
