@@ -43,6 +43,8 @@ function pluginOptions(cmd: Command): Command {
     .option('--storage <name|path>', 'storage plugin (default: file)')
     .option('--pipeline <n>', 'requests outstanding per neighbour (classic: 1)', wholeNumber('--pipeline', 1), 1)
     .option('--endgame', 'near the end, also request pieces already asked of others (first copy wins)', false)
+    .option('--tls', 'speak the protocol inside mutual TLS, with the files of `peer tls init` (<config>/tls/)', false)
+    .option('--latency <ms>', 'add this one-way delay to everything this peer sends and receives (a profile\'s latencyMs)', wholeNumber('--latency', 0))
     .option('--config <dir>', 'folder with common.cfg / peer_info.cfg (or Common.cfg / PeerInfo.cfg)')
     .option('--manifest <file>', 'plugin manifest', DEFAULT_MANIFEST)
     .option('--seed <n>', 'seed for the random choices (repeatable runs)', wholeNumber('--seed', 0))
@@ -57,6 +59,8 @@ interface PluginFlags {
   uploadRate?: number;
   downloadRate?: number;
   endgame: boolean;
+  tls: boolean;
+  latency?: number;
   logger?: string[];
   storage?: string;
   pipeline: number;
@@ -94,6 +98,8 @@ export function buildProgram(): Command {
       verbose: opts.verbose,
       seed: opts.seed,
       listenHost: opts.listenHost,
+      tls: opts.tls,
+      latencyMs: opts.latency,
     });
   });
 
@@ -140,6 +146,20 @@ export function buildProgram(): Command {
       process.exitCode = await runAbCommand({ ...opts, timeoutSeconds: opts.timeout }, simulateRun);
     });
 
+  program
+    .command('tls')
+    .description('TLS for a swarm: peer tls init <config-dir>')
+    .command('init <config-dir>')
+    .description('create a swarm CA and a key + certificate for every peer of the peer file, under <config-dir>/tls/')
+    .option('--force', 'replace the CA and every certificate (peers must then all get the new files)', false)
+    .action(async (configDir: string, opts: { force: boolean }) => {
+      const { initTls } = await import('./tls/tls-init');
+      const result = await initTls(configDir, opts.force);
+      for (const f of result.created) process.stdout.write(`created ${f}${f.endsWith('.crt') && !f.endsWith('ca.crt') ? ` and its key (mode 0600)` : f.endsWith('ca.crt') ? ' and ca.key (mode 0600)' : ''}\n`);
+      for (const f of result.kept) process.stdout.write(`kept    ${f}\n`);
+      process.stdout.write(`start every peer with --tls (or put "Plugin.transport tls" in common.cfg) to use them\n`);
+    });
+
   program.command('sim').description('simulate a swarm in virtual time with the same engine and plugins (peer sim --help)');
 
   const plugins = program.command('plugins').description('list the plugins of the manifest, or check a plugin against its contract');
@@ -176,6 +196,8 @@ function passThroughArgs(opts: PluginFlags): string[] {
   if (opts.uploadRate) args.push('--upload-rate', String(opts.uploadRate));
   if (opts.downloadRate) args.push('--download-rate', String(opts.downloadRate));
   if (opts.endgame) args.push('--endgame');
+  if (opts.tls) args.push('--tls');
+  if (opts.latency) args.push('--latency', String(opts.latency));
   if (opts.storage) args.push('--storage', ref(opts.storage));
   if (opts.logger) args.push('--logger', opts.logger.map(ref).join(','));
   if (opts.seed !== undefined) args.push('--seed', String(opts.seed));
@@ -192,7 +214,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_USAGE;
     process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
-    return err instanceof Error && err.name === 'PluginLoadError' ? EXIT_USAGE : EXIT_FAILURE;
+    return err instanceof Error && (err.name === 'PluginLoadError' || err.name === 'ConfigError') ? EXIT_USAGE : EXIT_FAILURE;
   }
 }
 

@@ -20,6 +20,8 @@ export interface RunPeerArgs {
   readonly verbose: boolean;
   readonly seed?: number;
   readonly listenHost?: string;
+  readonly tls?: boolean;
+  readonly latencyMs?: number;
 }
 
 /** Runs one peer until the swarm is complete; returns the process exit code. */

@@ -13,6 +13,8 @@ import { TOKENS } from '../plugin/tokens';
 import { PieceGeometry } from '../protocol/geometry';
 import { Transport } from '../transport/link';
 import { TcpTransport } from '../transport/tcp-transport';
+import { TlsSecurity } from '../transport/tls-security';
+import { loadTlsCredentials } from '../transport/tls-files';
 import { SeededRandom } from '../util/random';
 
 /** Which plugin to use for each kind: manifest names or paths to .js files. */
@@ -65,6 +67,10 @@ export interface PeerOptions {
   readonly transport?: Transport;
   /** Host to listen on; defaults to all interfaces. */
   readonly listenHost?: string;
+  /** Speak the classic protocol inside mutual TLS (`--tls`); otherwise `Plugin.transport` in common.cfg decides. */
+  readonly tls?: boolean;
+  /** One-way latency of this peer's access link (ms), added on real sockets (a bandwidth profile's latencyMs). */
+  readonly latencyMs?: number;
 }
 
 export interface ComposedPeer {
@@ -135,7 +141,10 @@ export function composePeer(options: PeerOptions): ComposedPeer {
     storeTimeoutMs: options.storeTimeoutMs ?? 30_000,
     pluginNames: selection,
   };
-  const transport = options.transport ?? new TcpTransport({ self, peers: config.peers, geometry, events, listenHost: options.listenHost, limiter });
+  const transportName = options.tls ? 'tls' : transportFromConfig(config);
+  const security = transportName === 'tls' && !options.transport ? new TlsSecurity(loadTlsCredentials(options.configDir, self.id)) : undefined;
+  const transport =
+    options.transport ?? new TcpTransport({ self, peers: config.peers, geometry, events, listenHost: options.listenHost, limiter, latencyMs: options.latencyMs, security });
 
   const container = rootContainer.createChildContainer();
   container.register(TOKENS.Settings, { useValue: settings });
@@ -167,16 +176,27 @@ export function composePeer(options: PeerOptions): ComposedPeer {
       endgame: options.endgame ?? false,
       storage: selection.storage,
       pipeline: options.pipeline,
+      transport: transportName,
     },
   });
   return { engine, events, loggers, config, selection };
 }
 
+/** The transports a config may name with `Plugin.transport`: the classic protocol on TCP, or inside mutual TLS. */
+const TRANSPORTS = ['tcp', 'tls'];
+
+function transportFromConfig(config: SwarmConfig): string {
+  const name = config.common.plugins.transport ?? 'tcp';
+  if (!TRANSPORTS.includes(name)) throw new ConfigError(config.commonFile, 'Plugin.transport', `unknown transport "${name}" (known: ${TRANSPORTS.join(', ')})`);
+  return name;
+}
+
 function resolveSelection(chosen: Partial<PluginSelection>, fromConfig: Readonly<Record<string, string>>, commonFile: string): PluginSelection {
   const configured: { -readonly [K in keyof PluginSelection]?: PluginSelection[K] } = {};
   for (const [key, value] of Object.entries(fromConfig)) {
+    if (key === 'transport') continue; // not a plugin of the manifest: see transportFromConfig
     const field = CONFIG_KEYS[key];
-    if (!field) throw new ConfigError(commonFile, `Plugin.${key}`, `unknown plugin kind "${key}" (known: ${Object.keys(CONFIG_KEYS).join(', ')})`);
+    if (!field) throw new ConfigError(commonFile, `Plugin.${key}`, `unknown plugin kind "${key}" (known: ${[...Object.keys(CONFIG_KEYS), 'transport'].join(', ')})`);
     // A plugin path in the config folder means a file next to the config, wherever the peer is started.
     const ref = (r: string): string => (isPluginPath(r) ? path.resolve(path.dirname(commonFile), r) : r);
     if (field === 'loggers') configured.loggers = value.split(',').map(ref);
