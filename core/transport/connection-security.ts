@@ -33,7 +33,16 @@ export const PLAIN_SECURITY: ConnectionSecurity = {
  * The two sides of a connection disagree on TLS (one runs with --tls, the
  * other without). Retrying cannot help, so a dialler does not redial.
  */
-export class SecurityMismatchError extends ProtocolError {}
+export class SecurityMismatchError extends ProtocolError {
+  /** `detail` says what the other side did ("answered without TLS: ..."); the transport names who. */
+  constructor(
+    detail: string,
+    /** The id the other side's classic handshake claimed, when it sent one. */
+    readonly claimedId?: PeerId,
+  ) {
+    super(detail);
+  }
+}
 
 /**
  * Whether the first bytes of a stream are a TLS record (a ClientHello or an

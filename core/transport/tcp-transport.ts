@@ -151,9 +151,10 @@ export class TcpTransport implements Transport {
           this.handshaking.delete(raw);
           if (securedSocket) this.handshaking.delete(securedSocket);
           const mismatch = err instanceof SecurityMismatchError;
-          // A mismatch names the other side in its own words for a dialled peer; an accepted one is named here.
-          const reason = mismatch && !redialTo ? `${remote.label} ${err.message}` : err.message;
-          events.emit({ kind: 'connection-rejected', peer: redialTo?.id ?? remote.id, reason });
+          // Plain meeting TLS: say who the other side is (the id its handshake claimed, if it sent one).
+          const who = mismatch && err.claimedId !== undefined ? { id: err.claimedId, label: `peer ${err.claimedId}` } : remote;
+          const reason = mismatch ? `${who.label} ${err.message}` : err.message;
+          events.emit({ kind: 'connection-rejected', peer: who.id, reason });
           // Plain against TLS cannot get better by retrying: report it once.
           if (redialTo && !this.stopped && !mismatch) this.schedule(() => this.dial(redialTo, 1), this.backoff(1));
         },

@@ -39,7 +39,7 @@ export class TlsSecurity implements ConnectionSecurity {
           const who = chunk.length >= HANDSHAKE_LENGTH ? idOrUndefined(chunk.subarray(0, HANDSHAKE_LENGTH)) : undefined;
           raw.end(PROTOCOL_VERSION_ALERT);
           setTimeout(() => raw.destroy(), 1000).unref();
-          reject(new SecurityMismatchError(`${who === undefined ? 'a peer' : `peer ${who}`} connected without TLS: it does not run with --tls and this peer does`));
+          reject(new SecurityMismatchError('connected without TLS: it does not run with --tls and this peer does', who));
           return;
         }
         raw.unshift(chunk);
@@ -76,7 +76,7 @@ export class TlsSecurity implements ConnectionSecurity {
       const onError = (err: NodeJS.ErrnoException): void => {
         socket.destroy();
         if (err.code !== undefined && NOT_TLS_CODES.has(err.code)) {
-          reject(new SecurityMismatchError(`peer ${peer.id} answered without TLS: it does not run with --tls and this peer does`));
+          reject(new SecurityMismatchError('answered without TLS: it does not run with --tls and this peer does'));
         } else {
           reject(new ProtocolError(`TLS handshake with peer ${peer.id} failed: ${tlsReason(err)}`));
         }
