@@ -9,7 +9,8 @@ import { runSimOnce } from '../../app/ab/sim-harness';
  * harness must agree on which of two strategies wins, and roughly by how
  * much. Sequential piece picking makes every leecher want the same pieces,
  * so they have little to trade; rarest-first spreads the pieces out.
- * Latency is zero here: loopback sockets cannot add it (docs/ab-testing.md).
+ * The profile has latency: the simulator puts it on its links, the real
+ * peers' transport holds what they send and receive for it (docs/ab-testing.md).
  */
 describe('simulator vs real sockets: the same verdict', function () {
   this.timeout(240000);
@@ -23,10 +24,10 @@ describe('simulator vs real sockets: the same verdict', function () {
     profile: parseProfile(
       {
         name: 'honesty',
-        seeder: { upload: '1MiB' },
+        seeder: { upload: '1MiB', latencyMs: 20 },
         classes: [
-          { name: 'slow', share: 1, upload: '256KiB' },
-          { name: 'fast', share: 1, upload: '1MiB' },
+          { name: 'slow', share: 1, upload: '256KiB', latencyMs: 60 },
+          { name: 'fast', share: 1, upload: '1MiB', latencyMs: 20 },
         ],
       },
       'honesty profile',
