@@ -130,7 +130,7 @@ export class DelayedWriter implements ByteWriter {
  * `pause` / `resume` stop and restart reading the socket around the window.
  */
 export class DelayedReader {
-  private readonly queue: DelayQueue<Buffer>;
+  private readonly queue: DelayQueue<Buffer | (() => void)>;
 
   constructor(
     delayMs: number,
@@ -138,12 +138,20 @@ export class DelayedReader {
     private readonly pause: () => void,
     resume: () => void,
   ) {
-    this.queue = new DelayQueue<Buffer>(delayMs, deliver, resume);
+    this.queue = new DelayQueue<Buffer | (() => void)>(delayMs, (item) => (typeof item === 'function' ? item() : deliver(item)), resume);
   }
 
   push(chunk: Buffer): void {
     this.queue.push(chunk, chunk.length);
     if (this.queue.heldBytes > WINDOW_BYTES) this.pause();
+  }
+
+  /**
+   * Runs `fn` one delay from now, after every chunk received before it: the end of the stream
+   * travels as late as its last bytes, so a neighbour's final messages are not lost to its close.
+   */
+  then(fn: () => void): void {
+    this.queue.push(fn, 0);
   }
 
   clear(): void {

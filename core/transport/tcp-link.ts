@@ -72,7 +72,7 @@ export function handshakeSocket(
             const refusal = accept(remoteId);
             if (refusal) throw new ProtocolError(refusal);
             cleanup();
-            link = new TcpLink(socket, remoteId, direction, geometry, writer, limiter, () => delayed?.clear());
+            link = new TcpLink(socket, remoteId, direction, geometry, writer, limiter, delayed);
             resolve(link);
           },
           (body) => link!.deliver(body),
@@ -153,8 +153,8 @@ export class TcpLink implements NeighborLink {
     private readonly geometry: PieceGeometry,
     private readonly writer: ByteWriter,
     private readonly limiter?: RateLimiter,
-    /** Drops what a delay stage still holds for us once the link is gone. */
-    private readonly onFinish?: () => void,
+    /** The delay stage incoming bytes pass through, if this peer has latency. */
+    private readonly delayedReader?: DelayedReader,
   ) {
     // Frames that arrived in the same chunk as the handshake wait here until the engine subscribes.
     this.messages$ = new Observable<Message>((subscriber) => {
@@ -165,8 +165,10 @@ export class TcpLink implements NeighborLink {
       if (this.isClosed) this.messages.complete();
       return sub;
     });
-    socket.on('close', () => this.finish({ reason: 'connection closed by peer', violation: false }));
-    socket.on('error', (err) => this.finish({ reason: `socket error: ${err.message}`, violation: false }));
+    // What arrived before the close is still in the delay stage: the close takes its turn behind it.
+    const afterDelay = (fn: () => void): void => (delayedReader ? delayedReader.then(fn) : fn());
+    socket.on('close', () => afterDelay(() => this.finish({ reason: 'connection closed by peer', violation: false })));
+    socket.on('error', (err) => afterDelay(() => this.finish({ reason: `socket error: ${err.message}`, violation: false })));
   }
 
   /** Called by the frame reader with each frame body after the handshake. */
@@ -244,7 +246,7 @@ export class TcpLink implements NeighborLink {
     this.isClosed = true;
     // Closing gracefully (close()) still sends what is queued; anything else drops it.
     if (this.socket.destroyed || closed.violation) this.writer.abort();
-    this.onFinish?.();
+    if (closed.violation) this.delayedReader?.clear();
     this.closed.next(closed);
     this.closed.complete();
     if (!this.pending) this.messages.complete();

@@ -49,6 +49,15 @@ describe('latency on real links (delay stage)', function () {
     expect(elapsed, 'one way is 60 + 90 ms').to.be.at.least(150);
   });
 
+  it('what a neighbour sent before closing still arrives: the close waits behind it', async () => {
+    const [a, b] = await pair(0, 100);
+    const got = firstValueFrom(b.messages$.pipe(toArray()));
+    for (let i = 0; i < 5; i++) await a.send({ type: MessageType.Have, index: i });
+    a.close('done');
+    // messages$ completes only once the close has come through, after all five haves.
+    expect((await got).map((m) => (m as Extract<Message, { type: MessageType.Have }>).index)).to.deep.equal([0, 1, 2, 3, 4]);
+  });
+
   it('the handshake itself crosses the delay: a link comes up after a round trip', async () => {
     const started = Date.now();
     await pair(50, 50);
