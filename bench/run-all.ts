@@ -19,17 +19,21 @@ function main(): void {
   // The same classic swarm inside mutual TLS: what encryption costs.
   const tlsDir = tlsConfigDir();
   variants.push(['--tls', ['--tls'], tlsDir]);
-  const results: TransferFigures[] = [];
-  process.stdout.write(`swarm transfer, default config, ${rounds} rounds per variant (figures in seconds)\n`);
+  const results: TransferFigures[] = variants.map(([label]) => ({ label, windowsS: [], wallsS: [] }));
+  process.stdout.write(`swarm transfer, default config, ${rounds} rounds per variant, interleaved (figures in seconds)\n`);
   try {
-    for (const [label, args, configDir] of variants) {
-      const f = benchSwarm(label, args, rounds, configDir);
-      results.push(f);
-      process.stdout.write(`${describeFigures(f)}\n`);
+    // Round by round, every variant once: a change in the machine's load hits all variants alike.
+    for (let round = 0; round < rounds; round++) {
+      variants.forEach(([label, args, configDir], i) => {
+        const f = benchSwarm(label, args, 1, configDir);
+        results[i]!.windowsS.push(...f.windowsS);
+        results[i]!.wallsS.push(...f.wallsS);
+      });
     }
   } finally {
     fs.rmSync(tlsDir, { recursive: true, force: true });
   }
+  for (const f of results) process.stdout.write(`${describeFigures(f)}\n`);
   const classic = results[0]!;
   for (const f of results.slice(1)) {
     process.stdout.write(`${f.label}: ${(median(f.windowsS) / median(classic.windowsS)).toFixed(2)}x the classic transfer window\n`);

@@ -64,7 +64,14 @@ export function describeFigures(f: TransferFigures): string {
 }
 
 if (require.main === module) {
+  // `node dist/bench/swarm-transfer.js [peer swarm flags]`; with --tls, on a copy of the config with its TLS files.
   const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
-  const figures = benchSwarm('classic', process.argv.slice(2), rounds);
-  process.stdout.write(`${describeFigures(figures)}\n`);
+  const args = process.argv.slice(2);
+  const configDir = args.includes('--tls') ? tlsConfigDir() : undefined;
+  try {
+    const figures = benchSwarm(args.join(' ') || 'classic', args, rounds, configDir);
+    process.stdout.write(`${describeFigures(figures)}\n`);
+  } finally {
+    if (configDir) fs.rmSync(configDir, { recursive: true, force: true });
+  }
 }
