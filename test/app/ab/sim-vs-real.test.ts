@@ -13,7 +13,8 @@ import { runSimOnce } from '../../../app/ab/sim-harness';
  * peers' transport holds what they send and receive for it (docs/ab-testing.md).
  */
 describe('simulator vs real sockets: the same verdict', function () {
-  this.timeout(240000);
+  // Twelve real runs of ~20 s each (latency makes every request a round trip of 80-240 ms); generous on a loaded machine.
+  this.timeout(480000);
   const spec: SwarmSpec = {
     peers: 8,
     fileSize: 2 * 1024 * 1024,
@@ -32,7 +33,7 @@ describe('simulator vs real sockets: the same verdict', function () {
       },
       'honesty profile',
     ),
-    timeoutMs: 60000,
+    timeoutMs: 120000,
   };
   const a: Variant = { label: 'A', settings: { strategy: 'sequential' } };
   const b: Variant = { label: 'B', settings: { strategy: 'rarest-first' } };
