@@ -68,6 +68,7 @@ export class PeerEngine {
       const own = await Promise.race([opened, done.then(() => undefined)]);
       if (own === undefined) return done;
       this.own = own;
+      this.bus.emit({ kind: 'store-opened', have: own.count, total: own.size, bitfield: Buffer.from(own.toBytes()).toString('hex') });
     } catch (err) {
       this.subscriptions.unsubscribe();
       this.finished = true;
