@@ -76,7 +76,6 @@ export class SwarmView {
   apply(e: SwarmEvent): void {
     this.origin ??= e.at;
     if (e.at > this.latest) this.latest = e.at;
-    if (!this.statusFixed && this.status === 'waiting') this.setStatusInternal('running');
     const p = this.peer(e.self);
     switch (e.kind) {
       case 'store-opened':
@@ -219,7 +218,8 @@ export class SwarmView {
       pieces,
       unchokes,
       rates: [...this.changedBuckets].filter((i) => this.buckets.has(i)).sort((a, b) => a - b).map((i) => this.bucketOut(i)),
-      feed: this.pendingFeed,
+      // Streams are read one file after another: put the peers' entries back in time order.
+      feed: this.pendingFeed.sort((a, b) => a.at - b.at),
       feedDropped: this.feedDropped,
     };
     this.feed.push(...this.pendingFeed);
@@ -247,6 +247,7 @@ export class SwarmView {
       p = { id, total: 0, bits: new Uint8Array(0), have: 0, seeder: false, finished: false, neighbors: new Set(), unchokedBy: new Set(), preferred: new Set(), optimistic: undefined };
       this.peers.set(id, p);
       this.changedPeers.add(id);
+      if (!this.statusFixed) this.setStatusInternal('running');
     }
     return p;
   }

@@ -252,7 +252,7 @@ function drawMaps(now: number): void {
 function drawPeerFigures(): void {
   for (const card of state.peers.values()) {
     const [down, up] = recentRate(card.view.id);
-    card.meta.innerHTML = `<span>${card.view.have}/${card.view.total} pieces</span><span><span class="down">↓ ${formatRate(down)}</span> · <span class="up">↑ ${formatRate(up)}</span></span>`;
+    card.meta.innerHTML = `<span>${card.view.have}/${card.view.total}</span><span><span class="down">↓ ${formatRate(down)}</span> · <span class="up">↑ ${formatRate(up)}</span></span>`;
   }
 }
 
