@@ -59,6 +59,8 @@ export class SwarmView {
   private readonly newPieces = new Map<PeerId, number[]>();
   private readonly changedBuckets = new Set<number>();
   private pendingFeed: FeedEntry[] = [];
+  /** "peer X has the whole file" entries, with X: shown only for a peer not watched (one that is says so itself). */
+  private readonly hearsay = new Map<FeedEntry, PeerId>();
   private pendingPerCategory = new Map<FeedCategory, number>();
   private feedDropped = 0;
   private graphChanged = false;
@@ -140,7 +142,9 @@ export class SwarmView {
         break;
     }
     const entry = feedEntry(e);
-    if (entry) this.queueFeed(entry);
+    if (!entry) return;
+    if (e.kind === 'peer-completed') this.hearsay.set(entry, e.peer);
+    this.queueFeed(entry);
   }
 
   /** A peer's stream started over (its log was rewritten): forget what it said. */
@@ -197,6 +201,10 @@ export class SwarmView {
     const nothing =
       this.changedPeers.size === 0 && this.changedBuckets.size === 0 && this.pendingFeed.length === 0 && this.feedDropped === 0 && unchokes === undefined && !this.statusChanged;
     if (nothing) return undefined;
+    if (this.hearsay.size > 0) {
+      this.pendingFeed = this.pendingFeed.filter((f) => !this.peers.has(this.hearsay.get(f) ?? Number.NaN));
+      this.hearsay.clear();
+    }
     const bitfields: Record<string, string> = {};
     for (const id of this.resetMaps) {
       const p = this.peers.get(id);

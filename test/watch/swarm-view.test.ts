@@ -71,6 +71,14 @@ describe('watch: the swarm view folded from event streams', () => {
     expect(view.snapshot().feed.map((f) => f.text)).to.deep.equal(['piece 1 from peer 1 (2/10)', 'piece 2 from peer 1 (3/10)', 'has downloaded the complete file', 'every peer has the whole file']);
   });
 
+  it('reports a peer\'s completion once: from the peer itself, or from a neighbour when the peer is not watched', () => {
+    const view = new SwarmView({ title: 'run' });
+    view.apply(ev(1, 0, { kind: 'peer-completed', peer: 2 }));
+    view.apply(ev(1, 0, { kind: 'peer-completed', peer: 9 }));
+    view.apply(ev(2, 1, { kind: 'file-complete' }));
+    expect(view.takeDelta()!.feed.map((f) => `${f.peer}: ${f.text}`)).to.deep.equal(['1: peer 9 has the whole file', '2: has downloaded the complete file']);
+  });
+
   it('is finished when every watched peer saw the swarm complete, unless told otherwise', () => {
     const view = new SwarmView({ title: 'run' });
     view.apply(ev(1, 0, { kind: 'swarm-complete' }));

@@ -10,6 +10,8 @@ import type { Delta, FeedEntry, PeerView, RateBucket, Snapshot, UnchokeEdge, Wat
 const FEED_ROWS = 300;
 const CHART_BUCKETS = 240;
 const FLASH_MS = 1200;
+/** Above this many peers the cards get smaller, so 50 peers fit on a screen or two. */
+const MANY_PEERS = 16;
 const EMPTY_CELL = '#e6eaf1';
 
 interface PeerCard {
@@ -145,6 +147,11 @@ function upsertPeer(view: PeerView): void {
     state.order = [...state.peers.keys()].sort((a, b) => a - b);
     const next = state.order[state.order.indexOf(view.id) + 1];
     grid.insertBefore(root, next === undefined ? null : state.peers.get(next)!.root);
+    const many = state.peers.size > MANY_PEERS;
+    if (grid.classList.contains('many') !== many) {
+      grid.classList.toggle('many', many);
+      for (const c of state.peers.values()) if (c !== card) renderBadge(c);
+    }
     // Colours follow the order: every card's dot may change.
     for (const c of state.peers.values()) {
       (c.root.querySelector('.dot') as HTMLElement).style.background = colorOf(c.view.id);
@@ -159,8 +166,14 @@ function upsertPeer(view: PeerView): void {
   card.root.classList.toggle('complete', view.complete);
   card.root.dataset['have'] = String(view.have);
   card.root.dataset['total'] = String(view.total);
+  renderBadge(card);
+}
+
+function renderBadge(card: PeerCard): void {
+  const { view } = card;
   const pct = view.total === 0 ? 0 : Math.floor((100 * view.have) / view.total);
-  card.badge.textContent = view.total === 0 ? 'starting' : view.seeder ? 'seeder' : view.complete ? 'complete ✓' : `${pct}%`;
+  const many = state.peers.size > MANY_PEERS;
+  card.badge.textContent = view.total === 0 ? '…' : view.seeder ? 'seeder' : view.complete ? (many ? '✓' : 'complete ✓') : `${pct}%`;
 }
 
 function setBitfield(id: number, hex: string, flash: boolean): void {
@@ -180,9 +193,9 @@ function has(bits: Uint8Array, index: number): boolean {
 function layoutMap(card: PeerCard): MapLayout {
   const cssWidth = Math.max(60, Math.floor(card.map.clientWidth || 200));
   const total = Math.max(1, card.view.total);
-  const targetHeight = 72;
+  const targetHeight = state.peers.size > MANY_PEERS ? 36 : 72;
   let cell = Math.floor(Math.sqrt((cssWidth * targetHeight) / total));
-  cell = Math.min(14, Math.max(3, cell));
+  cell = Math.min(14, Math.max(4, cell));
   const cols = Math.max(1, Math.floor(cssWidth / cell));
   const maxRows = Math.max(1, Math.floor((targetHeight * 1.5) / cell));
   const group = Math.max(1, Math.ceil(total / (cols * maxRows)));
@@ -211,7 +224,7 @@ function paintCell(ctx: CanvasRenderingContext2D, card: PeerCard, layout: MapLay
   }
   const x = (c % cols) * cell;
   const y = Math.floor(c / cols) * cell;
-  const gap = cell >= 5 ? 1 : 0;
+  const gap = cell >= 4 ? 1 : 0;
   ctx.clearRect(x, y, cell, cell);
   ctx.fillStyle = EMPTY_CELL;
   ctx.fillRect(x, y, cell - gap, cell - gap);

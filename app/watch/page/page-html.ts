@@ -108,12 +108,15 @@ h2 small { font-weight:400; color:var(--muted); margin-left:6px; }
 .charts { display:grid; grid-template-columns:1fr 1fr; gap:16px; }
 canvas.chart { width:100%; height:150px; display:block; }
 .peer-grid { display:grid; grid-template-columns:repeat(auto-fill, minmax(200px, 1fr)); gap:10px; }
+.peer-grid.many { grid-template-columns:repeat(auto-fill, minmax(150px, 1fr)); gap:8px; }
+.peer-grid.many .peer { padding:6px 7px 5px; }
+.peer-grid.many .meta { font-size:10px; }
 .peer { border:1px solid var(--line); border-radius:8px; padding:8px 9px 7px; background:#fbfcfe; }
 .peer.complete { border-color:#bfe3cd; }
 .peer .top { display:flex; align-items:center; gap:6px; margin-bottom:6px; }
 .peer .dot { width:9px; height:9px; border-radius:50%; flex:none; }
-.peer .name { font-weight:650; }
-.peer .badge { margin-left:auto; font-size:11px; padding:1px 7px; border-radius:999px; background:#eef2f8; color:#49536a; font-variant-numeric:tabular-nums; }
+.peer .name { font-weight:650; white-space:nowrap; }
+.peer .badge { white-space:nowrap; margin-left:auto; font-size:11px; padding:1px 7px; border-radius:999px; background:#eef2f8; color:#49536a; font-variant-numeric:tabular-nums; }
 .peer.complete .badge { background:#e3f5ea; color:#17603a; }
 .peer canvas.map { width:100%; display:block; }
 .peer .meta { display:flex; justify-content:space-between; margin-top:5px; color:var(--muted); font-size:11px; font-variant-numeric:tabular-nums; }
