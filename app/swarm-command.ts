@@ -48,7 +48,9 @@ export async function runSwarmCommand(args: SwarmCommandArgs): Promise<number> {
       await fs.promises.mkdir(args.dir, { recursive: true });
       for (const p of config.peers) await fs.promises.rm(path.join(args.dir, `log_peer_${p.id}.jsonl`), { force: true });
       const { watchFolder } = await import('./watch/watch-folder');
-      watching = await watchFolder(args.dir, { port: args.uiPort });
+      watching = await watchFolder(args.dir, { port: args.uiPort }).catch((err: unknown) => {
+        throw new Error(`cannot serve the watch page: ${err instanceof Error ? err.message : String(err)}`);
+      });
       // The address matters even with --quiet: it is what --ui asked for.
       process.stderr.write(`watch: ${watching.url}\n`);
     }

@@ -61,8 +61,8 @@ export class WatchServer {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const route = ROUTES[url.pathname];
     if (!route) return plain(res, 404, `not found: ${url.pathname} (the page is at /)\n`);
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('Allow', 'GET, HEAD');
+    if (req.method !== 'GET') {
+      res.setHeader('Allow', 'GET');
       return plain(res, 405, `${req.method} is not allowed here\n`);
     }
     if (route === 'page') {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PACKAGE_ROOT } from '../../../core/paths';
@@ -37,6 +38,19 @@ describe('peer watch <run-dir>: the server on its own', function () {
     r = spawnSync(process.execPath, [PEER, 'watch', dir, '--port', '70000'], { encoding: 'utf8', timeout: 15000 });
     expect(r.status).to.equal(2);
     expect(r.stderr).to.contain('--port must be a port number 1..65535, got "70000"');
+  });
+
+  it('says so and exits 1 when the port is taken', async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as net.AddressInfo).port;
+      const r = spawnSync(process.execPath, [PEER, 'watch', dir, '--port', String(port)], { encoding: 'utf8', timeout: 15000 });
+      expect(r.status).to.equal(1);
+      expect(r.stderr).to.match(new RegExp(`^error: cannot serve the watch page: listen EADDRINUSE.*127\\.0\\.0\\.1:${port}\n$`));
+    } finally {
+      server.close();
+    }
   });
 
   it('serves the page with nothing external, 404s elsewhere, and streams a snapshot then deltas', async () => {
