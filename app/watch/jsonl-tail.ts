@@ -84,9 +84,10 @@ interface TailedFile {
 
 /**
  * Follows every log_peer_<id>.jsonl in a folder, new ones included, by
- * polling: each poll reads what was appended since the last one (at most
- * `maxReadBytes` a file, so a huge finished log does not stall the page) and
- * hands the complete lines over as events.
+ * polling: each poll reads what was appended since the last one, at most
+ * `maxReadBytes` a file, so that a watcher falling behind (a busy machine, a
+ * finished run's big logs) catches up on every peer side by side rather than
+ * on one peer after another, and hands the complete lines over as events.
  */
 export class JsonlTail {
   private readonly files = new Map<string, TailedFile>();
@@ -163,7 +164,7 @@ export class JsonlTail {
         tailed.partial = Buffer.alloc(0);
         this.listener.reset(tailed.peer);
       }
-      const length = Math.min(size - tailed.offset, this.options.maxReadBytes ?? 8 * 1024 * 1024);
+      const length = Math.min(size - tailed.offset, this.options.maxReadBytes ?? 256 * 1024);
       if (length <= 0) return 0;
       const chunk = Buffer.alloc(length);
       const { bytesRead } = await handle.read(chunk, 0, length, tailed.offset);
