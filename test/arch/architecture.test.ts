@@ -48,3 +48,23 @@ describe('architecture: the direction of imports', () => {
     expect(long).to.deep.equal([]);
   });
 });
+
+describe('architecture: docs/architecture.md matches the tree', () => {
+  const doc = fs.readFileSync(path.join(PACKAGE_ROOT, 'docs', 'architecture.md'), 'utf8');
+
+  it('names every source folder', () => {
+    const folders: string[] = [];
+    const walk = (rel: string): void => {
+      folders.push(`${rel}/`);
+      for (const e of fs.readdirSync(path.join(PACKAGE_ROOT, rel), { withFileTypes: true })) if (e.isDirectory()) walk(`${rel}/${e.name}`);
+    };
+    for (const top of ['core', 'plugins', 'app']) walk(top);
+    expect(folders.filter((f) => !doc.includes(`\`${f}`))).to.deep.equal([]);
+  });
+
+  it('names only paths that exist', () => {
+    const named = [...doc.matchAll(/`((?:core|plugins|app|test|examples|docs)\/[\w./-]*)`/g)].map((m) => m[1]!);
+    expect(named.length).to.be.greaterThan(20);
+    expect(named.filter((p) => !fs.existsSync(path.join(PACKAGE_ROOT, p)))).to.deep.equal([]);
+  });
+});
