@@ -1,5 +1,5 @@
 import * as net from 'node:net';
-import { Observable, ReplaySubject, Subject } from 'rxjs';
+import { Observable, ReplaySubject } from 'rxjs';
 import { PeerId } from '../events';
 import { decodeBody, encodeMessage, encodePieceHeader } from '../protocol/codec';
 import { FrameReader } from '../protocol/frame-reader';
@@ -7,6 +7,7 @@ import { PieceGeometry } from '../protocol/geometry';
 import { decodeHandshake, encodeHandshake } from '../protocol/handshake';
 import { Message, MessageType } from '../protocol/messages';
 import { ProtocolError } from '../protocol/protocol-error';
+import { Inbox } from './inbox';
 import { LinkClosed, NeighborLink } from './link';
 import { RateLimiter } from '../plugin/contracts';
 import { ByteWriter, SocketWriter } from './byte-writer';
@@ -138,12 +139,12 @@ interface Delayed {
 }
 
 export class TcpLink implements NeighborLink {
-  private readonly messages = new Subject<Message>();
+  /** Frames that arrived in the same chunk as the handshake wait here until the engine subscribes. */
+  private readonly inbox = new Inbox<Message>();
   private readonly closed = new ReplaySubject<LinkClosed>(1);
-  private pending: Message[] | undefined = [];
   private isClosed = false;
   private readonly delayed: Delayed[] = [];
-  readonly messages$: Observable<Message>;
+  readonly messages$: Observable<Message> = this.inbox.messages$;
   readonly closed$ = this.closed.asObservable();
 
   constructor(
@@ -156,15 +157,6 @@ export class TcpLink implements NeighborLink {
     /** The delay stage incoming bytes pass through, if this peer has latency. */
     private readonly delayedReader?: DelayedReader,
   ) {
-    // Frames that arrived in the same chunk as the handshake wait here until the engine subscribes.
-    this.messages$ = new Observable<Message>((subscriber) => {
-      const sub = this.messages.subscribe(subscriber);
-      const early = this.pending;
-      this.pending = undefined;
-      for (const m of early ?? []) this.messages.next(m);
-      if (this.isClosed) this.messages.complete();
-      return sub;
-    });
     // What arrived before the close is still in the delay stage: the close takes its turn behind it.
     const afterDelay = (fn: () => void): void => (delayedReader ? delayedReader.then(fn) : fn());
     socket.on('close', () => afterDelay(() => this.finish({ reason: 'connection closed by peer', violation: false })));
@@ -174,9 +166,7 @@ export class TcpLink implements NeighborLink {
   /** Called by the frame reader with each frame body after the handshake. */
   deliver(body: Buffer): void {
     if (this.isClosed) return;
-    const message = decodeBody(body, this.geometry);
-    if (this.pending) this.pending.push(message);
-    else this.messages.next(message);
+    this.inbox.push(decodeBody(body, this.geometry));
   }
 
   /** A protocol error while reading: close and report it. */
@@ -249,6 +239,6 @@ export class TcpLink implements NeighborLink {
     if (closed.violation) this.delayedReader?.clear();
     this.closed.next(closed);
     this.closed.complete();
-    if (!this.pending) this.messages.complete();
+    this.inbox.end();
   }
 }
