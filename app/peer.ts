@@ -134,33 +134,6 @@ export function buildProgram(): Command {
   });
 
   program
-    .command('ab')
-    .description('compare two plugin variants on the same swarm, interleaved runs, with statistics and reports')
-    .option('--a <settings>', 'variant A, e.g. strategy=rarest-first,choke=classic', '')
-    .option('--b <settings>', 'variant B, e.g. strategy=random', '')
-    .option('--choke-a <name|path>', 'choke policy of variant A')
-    .option('--choke-b <name|path>', 'choke policy of variant B')
-    .option('--peers <n>', 'peers in the swarm (one seeder)', wholeNumber('--peers', 2), 10)
-    .option('--runs <n>', 'run pairs (A then B each time); 6+ lets a rank test reach p < 0.01', wholeNumber('--runs', 1), 6)
-    .option('--file-size <size>', 'size of the shared file', sizeOption('--file-size'), 8 * 1024 * 1024)
-    .option('--piece-size <size>', 'piece size', sizeOption('--piece-size'), 16 * 1024)
-    .option('--profile <file>', 'bandwidth profile (config/profiles/*.json)', DEFAULT_PROFILE)
-    .option('--seed <n>', 'seed of the first run pair (pair i uses seed + i)', wholeNumber('--seed', 0), 42)
-    .option('--out <dir>', 'where report.json and report.html go', 'report')
-    .option('--timeout <seconds>', 'a run still going after this long counts as failed', wholeNumber('--timeout', 1), 300)
-    .option('--preferred <k>', 'NumberOfPreferredNeighbors', wholeNumber('--preferred', 1), 3)
-    .option('--unchoking-interval <s>', 'UnchokingInterval in seconds', positiveNumber('--unchoking-interval'), 1)
-    .option('--optimistic-interval <s>', 'OptimisticUnchokingInterval in seconds', positiveNumber('--optimistic-interval'), 2)
-    .option('--sim', 'run the comparison in the virtual-time simulator instead of on real sockets', false)
-    .option('--manifest <file>', 'plugin manifest', DEFAULT_MANIFEST)
-    .action(async (opts: AbArgs & { timeout: number }) => {
-      const { runAbCommand } = await import('./ab/ab-command');
-      process.exitCode = await runAbCommand({ ...opts, timeoutSeconds: opts.timeout }, simulateRun);
-    });
-
-  program.command('sim').description('simulate a swarm in virtual time with the same engine and plugins (peer sim --help)');
-
-  program
     .command('share <file>')
     .description('write a ready config folder to share <file>: common.cfg, peer_info.cfg, the piece-hash file and the seeder\'s folder; print the commands to run')
     .option('--peers <n>', 'peers on this machine, the first one the seeder (default 5)', wholeNumber('--peers', 2))
@@ -200,6 +173,33 @@ when the output folder is on the same file system, else a copy.`)
       const { runInspectCommand } = await import('./inspect/inspect-command');
       process.exitCode = await runInspectCommand({ logs, configDir: opts.config, chokeGraceMs: opts.chokeGrace * 1000 });
     });
+
+  program
+    .command('ab')
+    .description('compare two plugin variants on the same swarm, interleaved runs, with statistics and reports')
+    .option('--a <settings>', 'variant A, e.g. strategy=rarest-first,choke=classic', '')
+    .option('--b <settings>', 'variant B, e.g. strategy=random', '')
+    .option('--choke-a <name|path>', 'choke policy of variant A')
+    .option('--choke-b <name|path>', 'choke policy of variant B')
+    .option('--peers <n>', 'peers in the swarm (one seeder)', wholeNumber('--peers', 2), 10)
+    .option('--runs <n>', 'run pairs (A then B each time); 6+ lets a rank test reach p < 0.01', wholeNumber('--runs', 1), 6)
+    .option('--file-size <size>', 'size of the shared file', sizeOption('--file-size'), 8 * 1024 * 1024)
+    .option('--piece-size <size>', 'piece size', sizeOption('--piece-size'), 16 * 1024)
+    .option('--profile <file>', 'bandwidth profile (config/profiles/*.json)', DEFAULT_PROFILE)
+    .option('--seed <n>', 'seed of the first run pair (pair i uses seed + i)', wholeNumber('--seed', 0), 42)
+    .option('--out <dir>', 'where report.json and report.html go', 'report')
+    .option('--timeout <seconds>', 'a run still going after this long counts as failed', wholeNumber('--timeout', 1), 300)
+    .option('--preferred <k>', 'NumberOfPreferredNeighbors', wholeNumber('--preferred', 1), 3)
+    .option('--unchoking-interval <s>', 'UnchokingInterval in seconds', positiveNumber('--unchoking-interval'), 1)
+    .option('--optimistic-interval <s>', 'OptimisticUnchokingInterval in seconds', positiveNumber('--optimistic-interval'), 2)
+    .option('--sim', 'run the comparison in the virtual-time simulator instead of on real sockets', false)
+    .option('--manifest <file>', 'plugin manifest', DEFAULT_MANIFEST)
+    .action(async (opts: AbArgs & { timeout: number }) => {
+      const { runAbCommand } = await import('./ab/ab-command');
+      process.exitCode = await runAbCommand({ ...opts, timeoutSeconds: opts.timeout }, simulateRun);
+    });
+
+  program.command('sim').description('simulate a swarm in virtual time with the same engine and plugins (peer sim --help)');
 
   const plugins = program.command('plugins').description('list the plugins of the manifest, or check a plugin against its contract');
   plugins
