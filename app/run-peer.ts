@@ -2,7 +2,7 @@ import { ConfigError } from '../core/config/config-error';
 import { filter } from 'rxjs';
 import { SwarmEvent } from '../core/events';
 import { PluginLoadError, readManifest } from '../core/plugin/plugin-registry';
-import { composePeer, PluginSelection } from '../core/runtime/compose-peer';
+import { composePeer, PluginSelection } from './compose/compose-peer';
 import { PeerReporter } from './reporter/peer-reporter';
 
 export const EXIT_OK = 0;
