@@ -89,7 +89,9 @@ class Peer:
             if pid == self.id:
                 break
             r, w = await asyncio.open_connection(host, port)  # no retry, as some implementations do
-            asyncio.ensure_future(Conn(self, r, w, expect=pid).run())
+            conn = Conn(self, r, w, expect=pid)
+            conn.outbound = True
+            asyncio.ensure_future(conn.run())
         self.check_done()
         await self.done.wait()
         for c in list(self.conns.values()):
@@ -108,6 +110,7 @@ class Conn:
         self.theirs = set()
         self.choked_by_them = True
         self.outstanding = None
+        self.outbound = False  # set by the dialler: decides how the connection is logged
 
     def send(self, t, payload=b""):
         self.w.write(struct.pack(">IB", 1 + len(payload), t) + payload)
@@ -124,7 +127,7 @@ class Conn:
             self.w.close()
             return
         p.conns[self.rid] = self
-        p.log(f"is connected from Peer {self.rid}." if self.expect is None else f"makes a connection to Peer {self.rid}.")
+        p.log(f"makes a connection to Peer {self.rid}." if self.outbound else f"is connected from Peer {self.rid}.")
         if p.have:
             self.send(BITFIELD, p.bitfield())
         try:
