@@ -26,9 +26,6 @@ Exit codes:
 
 The protocol, the classic log lines and swarmlab's opt-in extensions: docs/protocol.md`;
 
-/** The commands `main` knows before commander sees the arguments (bare `peer` and typos are answered here). */
-const COMMANDS = ['run', 'swarm', 'share', 'hashes', 'inspect', 'ab', 'sim', 'plugins', 'help'];
-
 export function packageVersion(): string {
   return (JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }
@@ -256,14 +253,16 @@ export async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'sim') return (await import('./sim-command')).runSimCommand(argv.slice(1));
   // Bare `peer` lists the commands (as `peer help` does) rather than complaining about a missing --id.
   if (argv.length === 0) argv = ['help'];
+  const program = buildProgram();
   // `run` is the default command, so commander would take a misspelt command for run's argument.
+  const commands = program.commands.map((c) => c.name());
   const first = argv[0]!;
-  if (!first.startsWith('-') && !COMMANDS.includes(first)) {
-    process.stderr.write(`error: unknown command '${first}' (commands: ${COMMANDS.filter((c) => c !== 'help').join(', ')})\nRun 'peer --help' for usage.\n`);
+  if (!first.startsWith('-') && first !== 'help' && !commands.includes(first)) {
+    process.stderr.write(`error: unknown command '${first}' (commands: ${commands.join(', ')})\nRun 'peer --help' for usage.\n`);
     return EXIT_USAGE;
   }
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_USAGE;

@@ -50,9 +50,12 @@ describe('command-line conventions', function () {
       [['sim', '--bogus'], "error: unknown option '--bogus'\nRun 'peer sim --help' for usage.\n"],
       [['hashes', 'x'], "error: required option '--piece-size <size>' not specified\nRun 'peer hashes --help' for usage.\n"],
       [['plugins', 'test'], "error: missing required argument 'plugin'\nRun 'peer plugins test --help' for usage.\n"],
-      [['frob'], "error: unknown command 'frob' (commands: run, swarm, share, hashes, inspect, ab, sim, plugins)\nRun 'peer --help' for usage.\n"],
     ];
     for (const [args, stderr] of cases) expect(run(PEER, args), args.join(' ')).to.deep.equal({ code: 2, stdout: '', stderr });
+    // A misspelt command is not taken for an argument of the default command (run).
+    const typo = run(PEER, ['shar', 'x']);
+    expect(typo.code).to.equal(2);
+    expect(typo.stderr).to.match(/^error: unknown command 'shar' \(commands: run, swarm, share, hashes, inspect, [a-z, ]+\)\nRun 'peer --help' for usage\.\n$/);
   });
 
   it('peerProcess --help explains itself; a bad call says what is wrong in two lines, exit 2', () => {
