@@ -92,7 +92,12 @@ export function buildProgram(): Command {
       .option('--dir <dir>', 'where peer_<id>/ lives', '.')
       .option('--log-dir <dir>', 'where log_peer_<id>.log is written', '.')
       .option('-q, --quiet', 'no status line or progress lines (problems are still reported on stderr)', false)
-      .addOption(new Option('--listen-host <host>', 'interface to listen on (default: all)')),
+      .addOption(new Option('--listen-host <host>', 'interface to listen on (default: all)'))
+      .addHelpText('after', `
+The peer reports on stderr (stdout stays empty): on a terminal one live status
+line (pieces, rates, neighbours, ETA) and a summary; otherwise a few plain
+lines (listening, connections, complete, done). --quiet keeps only problems.
+The classic log, log_peer_<id>.log, holds exactly the classic lines.`),
   ).action(async (opts: PluginFlags & { id?: number; dir: string; logDir: string; listenHost?: string; quiet: boolean }, cmd: Command) => {
     if (opts.id === undefined) cmd.error("error: required option '--id <peerId>' not specified", { exitCode: EXIT_USAGE, code: 'peer.missingId' });
     process.exitCode = await runPeer({
@@ -166,6 +171,15 @@ when the output folder is on the same file system, else a copy.`)
     .description('check classic logs (log_peer_<id>.log, from any implementation): a timeline per peer, and the protocol violations they show (exit 1 if any)')
     .option('--config <dir>', 'the swarm\'s config folder, to know the number of pieces (default: common.cfg beside each log, if any)')
     .option('--choke-grace <seconds>', 'how long after a choke a piece from that neighbour may still arrive (it was requested before)', positiveNumber('--choke-grace'), 1)
+    .addHelpText('after', `
+Flags: a line not in the classic format (or about another peer), a piece
+downloaded twice, a piece count that skips or goes back, a piece index past
+the end of the file, a piece from a neighbour that had choked the peer (after
+the grace period), a completion line before the last piece. Each with its
+file and line. The rules in full: docs/protocol.md, "Checking a log".
+
+Exit codes: 0 nothing found, 1 violations found, 2 a log or config that
+cannot be read, or a bad command line.`)
     .action(async (logs: string[], opts: { config?: string; chokeGrace: number }) => {
       const { runInspectCommand } = await import('./inspect/inspect-command');
       process.exitCode = await runInspectCommand({ logs, configDir: opts.config, chokeGraceMs: opts.chokeGrace * 1000 });
