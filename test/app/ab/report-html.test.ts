@@ -25,7 +25,6 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
-const SCREENSHOT = '/tmp/report.png';
 
 interface Loaded {
   readonly page: Page;
@@ -69,8 +68,10 @@ describe('ab/report-html in headless chromium', function () {
           'or point CHROMIUM_PATH at a Chromium binary.',
       );
     }
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ab-report-'));
+    // Chromium keeps a profile, crash reports and a dconf cache under HOME: give it the test's folder.
+    const home = path.join(dir, 'browser-home');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache') } });
   });
 
   after(async function () {
@@ -222,8 +223,9 @@ describe('ab/report-html in headless chromium', function () {
         expect(box!.width, id).to.be.above(600);
         expect(box!.height, id).to.be.above(250);
       }
-      await page.screenshot({ path: SCREENSHOT, fullPage: true });
-      expect(fs.statSync(SCREENSHOT).size).to.be.above(10000);
+      const screenshot = path.join(dir, 'report.png');
+      await page.screenshot({ path: screenshot, fullPage: true });
+      expect(fs.statSync(screenshot).size).to.be.above(10000);
     });
   });
 
