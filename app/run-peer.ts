@@ -34,10 +34,12 @@ export async function runPeer(args: RunPeerArgs): Promise<number> {
   try {
     composed = composePeer({ ...args, manifest: readManifest(args.manifestFile) });
   } catch (err) {
-    return reportStartupError(err);
+    // Before the peer exists: one line, no summary.
+    (args.reporter ?? new PeerReporter()).warn(`error: ${err instanceof Error ? err.message : String(err)}`);
+    return exitCodeOf(err);
   }
   const { engine, events, loggers, config } = composed;
-  // The console logger already shows progress and problems on stderr: the reporter keeps to its own warnings.
+  // The console logger (chosen on the command line or in common.cfg) already shows progress and problems.
   const consoleChosen = composed.selection.loggers.includes('console');
   const reporter = args.reporter ?? new PeerReporter({ quiet: args.quiet, progressShownElsewhere: consoleChosen });
   const self = config.peers.find((p) => p.id === args.id)!;
@@ -64,7 +66,7 @@ export async function runPeer(args: RunPeerArgs): Promise<number> {
     await engine.run();
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    code = err instanceof ConfigError || err instanceof PluginLoadError ? EXIT_USAGE : EXIT_FAILURE;
+    code = exitCodeOf(err);
     if (message !== lastError) reporter.warn(`error: ${message}`);
   }
   events.complete();
@@ -76,13 +78,9 @@ export async function runPeer(args: RunPeerArgs): Promise<number> {
 /** Events the console logger reports itself. */
 const DIAGNOSTIC_KINDS = new Set<SwarmEvent['kind']>(['connection-rejected', 'protocol-violation', 'plugin-error', 'error']);
 
-function reportStartupError(err: unknown): number {
-  if (err instanceof ConfigError || err instanceof PluginLoadError) {
-    process.stderr.write(`error: ${err.message}\n`);
-    return EXIT_USAGE;
-  }
-  process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
-  return EXIT_FAILURE;
+/** The exit code for an error that stopped the peer: 2 for what the user must fix in the config or command line. */
+function exitCodeOf(err: unknown): number {
+  return err instanceof ConfigError || err instanceof PluginLoadError ? EXIT_USAGE : EXIT_FAILURE;
 }
 
 /** When started by `peer swarm`, report progress over the IPC channel (throttled: this is the hot path). */
