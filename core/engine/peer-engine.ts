@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { inject, injectable } from 'tsyringe';
 import { interval, SchedulerLike, Subscription } from 'rxjs';
 import { Bitfield } from '../bitfield';
@@ -77,6 +78,7 @@ export class PeerEngine {
       const own = await Promise.race([this.store.open(), done.then(() => undefined)]);
       if (own === undefined) return done;
       this.book.open(own);
+      this.bus.emit({ kind: 'store-opened', have: own.count, total: own.size, bitfield: Buffer.from(own.toBytes()).toString('hex') });
     } catch (err) {
       this.stopParts();
       throw err;
