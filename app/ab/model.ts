@@ -65,6 +65,8 @@ export interface MetricSummary {
   readonly n: number;
 }
 
+export type StatTest = 'wilcoxon-signed-rank' | 'mann-whitney' | 'none';
+
 export interface MetricComparison {
   readonly metric: string;
   readonly unit: string;
@@ -72,10 +74,24 @@ export interface MetricComparison {
   readonly lowerIsBetter: boolean;
   readonly a: MetricSummary;
   readonly b: MetricSummary;
-  /** Median of B minus median of A, with a 95% bootstrap interval. */
+  /**
+   * B minus A with a 95% bootstrap interval: the median of the per-pair
+   * differences (paired bootstrap) under the signed-rank test, the median of
+   * B minus the median of A (independent bootstraps) under Mann-Whitney.
+   */
   readonly difference: { readonly value: number; readonly ci: readonly [number, number] };
-  /** Two-sided p-value of a Mann-Whitney U (Wilcoxon rank-sum) test of A vs B. */
+  /** Two-sided p-value of `test`. */
   readonly pValue: number;
+  /**
+   * The test that produced pValue: the Wilcoxon signed-rank test of the pairs
+   * when every successful value has its partner, the Mann-Whitney U test when
+   * failed runs broke pairs; `none` when a side has no data.
+   */
+  readonly test: StatTest;
+  /** Exact distribution or normal approximation (undefined with test `none`). */
+  readonly testMethod?: 'exact' | 'normal';
+  /** Complete pairs (signed-rank test); pairs whose difference is 0 carry no sign and are left out of the test. */
+  readonly pairs?: number;
   /** "B better", "A better", or "no significant difference" (at p < 0.05). */
   readonly verdict: string;
 }

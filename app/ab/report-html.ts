@@ -17,6 +17,8 @@ import {
   formatInterval,
   formatNumber,
   formatP,
+  formatTest,
+  TEST_LEGEND,
   formatSigned,
   metricLabel,
   runCounts,
@@ -95,6 +97,7 @@ function comparisonRow(c: MetricComparison): string {
     `<td class="num" ${dataAttrs(c.metric, 'difference', c.difference.value, 'B-A')} data-ci-low="${c.difference.ci[0]}" data-ci-high="${c.difference.ci[1]}">` +
     `${formatSigned(c.difference.value, d)} <span class="ci">${formatInterval(c.difference.ci, d, true)}</span></td>` +
     `<td class="num" ${dataAttrs(c.metric, 'p', c.pValue)}>${formatP(c.pValue)}</td>` +
+    `<td class="test" data-metric="${escapeHtml(c.metric)}" data-field="test" data-value="${escapeHtml(c.test)}">${escapeHtml(formatTest(c))}</td>` +
     `<td class="verdict ${verdictClass}" data-metric="${escapeHtml(c.metric)}" data-field="verdict">${escapeHtml(c.verdict)}</td>` +
     '</tr>'
   );
@@ -105,10 +108,10 @@ function comparisonTable(report: AbReport): string {
   return (
     '<table id="comparison-table">' +
     '<thead><tr><th>metric</th><th class="num">A median [95% CI]</th><th class="num">B median [95% CI]</th>' +
-    '<th class="num">B − A [95% CI]</th><th class="num">p</th><th>verdict</th></tr></thead>' +
+    '<th class="num">B − A [95% CI]</th><th class="num">p</th><th>test</th><th>verdict</th></tr></thead>' +
     `<tbody>\n${rows}\n</tbody></table>` +
     '<p class="hint">Medians over the successful runs of each variant; 95% percentile-bootstrap intervals ' +
-    '(2000 resamples); p from a two-sided Mann-Whitney U test; a verdict needs p &lt; 0.05.</p>' +
+    `(2000 resamples); ${escapeHtml(TEST_LEGEND)}; a verdict needs p &lt; 0.05.</p>` +
     smallSampleWarnings(report)
       .map((w) => `<p class="warning small-sample">${escapeHtml(w)}</p>`)
       .join('')

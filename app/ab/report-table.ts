@@ -10,10 +10,12 @@ import {
   formatNumber,
   formatP,
   formatSigned,
+  formatTest,
   metricLabel,
   runCounts,
   smallSampleWarnings,
   terminalSafe,
+  TEST_LEGEND,
 } from './report-format';
 
 interface Column {
@@ -41,6 +43,7 @@ const COLUMNS: readonly Column[] = [
       `${formatSigned(c.difference.value, decimalsFor(c))} ${formatInterval(c.difference.ci, decimalsFor(c), true)}`,
   },
   { title: 'p', alignRight: true, cell: (c) => formatP(c.pValue) },
+  { title: 'test', alignRight: false, cell: (c) => formatTest(c) },
   { title: 'verdict', alignRight: false, cell: (c) => c.verdict },
 ];
 
@@ -57,8 +60,8 @@ export function formatTable(report: AbReport): string {
     `B: ${describeVariant(report.b)}`,
     `peers: ${report.peers}, file: ${formatBytes(report.fileSize)} (pieces of ${formatBytes(report.pieceSize)}), ` +
       `profile: ${report.profile}, seed: ${report.seed}`,
-    `runs: ${counts.pairs} pairs, ${counts.ok} ok, ${counts.failed} failed; medians over successful runs, ` +
-      `p from a two-sided Mann-Whitney U test`,
+    `runs: ${counts.pairs} pairs, ${counts.ok} ok, ${counts.failed} failed; medians over successful runs`,
+    TEST_LEGEND,
     '',
   ].map(terminalSafe);
 
