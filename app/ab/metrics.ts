@@ -7,6 +7,8 @@ export interface PeerRecord {
   readonly id: number;
   readonly seeder: boolean;
   readonly profileClass?: string;
+  /** Its cohort in a mixed comparison. */
+  readonly cohort?: 'A' | 'B';
   /** When the peer joined, on the same clock; default: its first event. */
   readonly joinedAt?: number;
   readonly events: ReadonlyArray<{ readonly time: number; readonly event: SwarmEvent }>;
@@ -76,6 +78,7 @@ function peerMetrics(r: PeerRecord, swarmStart: number): PeerMetrics {
     id: r.id,
     seeder: r.seeder,
     profileClass: r.profileClass,
+    ...(r.cohort === undefined ? {} : { cohort: r.cohort }),
     joinedMs,
     completedMs: r.seeder ? joinedMs : completedAt === undefined ? undefined : completedAt - swarmStart,
     bytesDown,

@@ -16,6 +16,12 @@ export interface PeerMetrics {
   readonly seeder: boolean;
   /** Profile class the peer belongs to (e.g. "slow"), if any. */
   readonly profileClass?: string;
+  /**
+   * In a mixed comparison (`--b-fraction`): the cohort of the peer, the same
+   * in both runs of a pair. 'B' = it runs variant B in the mixed run (and A,
+   * like everyone, in the baseline run); 'A' = it runs A in both.
+   */
+  readonly cohort?: 'A' | 'B';
   /** ms after the swarm started (first peer started) that this peer started. */
   readonly joinedMs: number;
   /** ms after the swarm started that its file was complete; undefined if never. */
@@ -38,6 +44,7 @@ export interface AvailabilityPoint {
 }
 
 export interface RunMetrics {
+  /** Which run of the pair: A or B (in a mixed comparison, A = the baseline swarm, B = the mixed swarm). */
   readonly variant: 'A' | 'B';
   /** 0-based index of the run pair; A and B of one pair share the seed. */
   readonly pair: number;
@@ -72,6 +79,8 @@ export interface MetricComparison {
   readonly unit: string;
   /** Whether lower values are better (completion times) or higher (fairness). */
   readonly lowerIsBetter: boolean;
+  /** Neither direction is better (e.g. an uploaded / downloaded ratio): the verdict says which is higher. */
+  readonly neutral?: boolean;
   readonly a: MetricSummary;
   readonly b: MetricSummary;
   /**
@@ -96,11 +105,39 @@ export interface MetricComparison {
   readonly verdict: string;
 }
 
+/**
+ * The run plan of one run: which variant each peer runs. A plain comparison
+ * runs everyone on A, then everyone on B; a mixed one (`--b-fraction`) runs
+ * everyone on A (the baseline), then the B cohort on B and the rest on A.
+ */
+export interface RunPlan {
+  readonly label: 'A' | 'B';
+  /** The variant of the peer with this index (0 = the seeder). */
+  variantOf(index: number): Variant;
+  /** The cohort of each peer (index 0, the seeder, has none), in a mixed comparison. */
+  cohortOf?(index: number): 'A' | 'B' | undefined;
+}
+
+/** Another table of the report: the same columns, other metrics (per bandwidth class, per cohort). */
+export interface ReportSection {
+  readonly id: string;
+  readonly title: string;
+  /** What A and B mean in this table, when not the variants (e.g. "A cohort" / "B cohort"). */
+  readonly labels?: { readonly a: string; readonly b: string };
+  readonly note: string;
+  readonly comparisons: readonly MetricComparison[];
+}
+
 export interface AbReport {
   readonly createdAt: string;
   readonly mode: 'real' | 'sim';
   readonly a: Variant;
   readonly b: Variant;
+  /**
+   * Mixed comparison: the fraction of leechers that run B in the B run (the
+   * rest, and everyone in the A run, run A). Undefined: a plain A vs B comparison.
+   */
+  readonly bFraction?: number;
   readonly peers: number;
   readonly fileSize: number;
   readonly pieceSize: number;
@@ -108,4 +145,6 @@ export interface AbReport {
   readonly seed: number;
   readonly runs: readonly RunMetrics[];
   readonly comparisons: readonly MetricComparison[];
+  /** Per bandwidth class, per cohort, and inside the mixed swarm (empty when not applicable). */
+  readonly sections?: readonly ReportSection[];
 }

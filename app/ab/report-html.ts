@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { AbReport, MetricComparison } from './model';
+import type { AbReport, MetricComparison, ReportSection } from './model';
 import { availabilityChart, cdfChart, COLORS, type Label, LABELS, shareChart, shareRatios } from './report-charts';
 import {
   decimalsFor,
@@ -25,6 +25,7 @@ import {
   runNumber,
   smallSampleWarnings,
 } from './report-format';
+import { mixedLine } from './report-table';
 import { VERDICT_A, VERDICT_B } from './stats';
 
 const STYLE = `
@@ -88,7 +89,7 @@ function comparisonRow(c: MetricComparison): string {
     );
   };
   const verdictClass = c.verdict === VERDICT_A ? 'better-A' : c.verdict === VERDICT_B ? 'better-B' : 'none';
-  const direction = c.lowerIsBetter ? 'lower is better' : 'higher is better';
+  const direction = c.neutral ? 'neither direction is better' : c.lowerIsBetter ? 'lower is better' : 'higher is better';
   return (
     `<tr data-metric="${escapeHtml(c.metric)}">` +
     `<td>${escapeHtml(metricLabel(c))}<br><span class="hint">${direction}</span></td>` +
@@ -115,6 +116,22 @@ function comparisonTable(report: AbReport): string {
     smallSampleWarnings(report)
       .map((w) => `<p class="warning small-sample">${escapeHtml(w)}</p>`)
       .join('')
+  );
+}
+
+/** A further table (per class, per cohort): the same columns as the main one. */
+function sectionCard(section: ReportSection): string {
+  const label = (l: 'A' | 'B'): string => {
+    const what = section.labels ? ` (${escapeHtml(l === 'A' ? section.labels.a : section.labels.b)})` : '';
+    return `<span class="variant-${l}">${l}</span>${what} median [95% CI]`;
+  };
+  return (
+    `<section class="card" id="section-${escapeHtml(section.id)}"><h2>${escapeHtml(section.title)}</h2>` +
+    `<p class="hint">${escapeHtml(section.note)}</p>` +
+    `<table class="comparison" data-section="${escapeHtml(section.id)}">` +
+    `<thead><tr><th>metric</th><th class="num">${label('A')}</th><th class="num">${label('B')}</th>` +
+    '<th class="num">B − A [95% CI]</th><th class="num">p</th><th>test</th><th>verdict</th></tr></thead>' +
+    `<tbody>\n${section.comparisons.map(comparisonRow).join('\n')}\n</tbody></table></section>`
   );
 }
 
@@ -174,12 +191,13 @@ export function renderHtml(report: AbReport): string {
     ['piece size', formatBytes(report.pieceSize)],
     ['profile', report.profile],
     ['seed', String(report.seed)],
+    ...(report.bFraction === undefined ? [] : ([['mixed', mixedLine(report)]] as Array<[string, string]>)),
     ['run pairs', String(counts.pairs)],
     ['runs ok / failed', `${counts.ok} / ${counts.failed}`],
     ['created', report.createdAt],
   ];
   const metaHtml = meta
-    .map(([k, v]) => `<div${k === 'created' ? ' class="wide"' : ''}><dt>${escapeHtml(k)}</dt><dd data-field="${escapeHtml(k)}">${escapeHtml(v)}</dd></div>`)
+    .map(([k, v]) => `<div${k === 'created' || k === 'mixed' ? ' class="wide"' : ''}><dt>${escapeHtml(k)}</dt><dd data-field="${escapeHtml(k)}">${escapeHtml(v)}</dd></div>`)
     .join('');
   const title = `A/B report: ${descriptions.A} vs ${descriptions.B}`;
   return `<!DOCTYPE html>
@@ -200,6 +218,7 @@ ${variantTable(report)}</section>
 <section class="card" id="results"><h2>Results</h2>
 ${verdictSummary(report)}
 ${comparisonTable(report)}</section>
+${(report.sections ?? []).map(sectionCard).join('\n')}
 <section class="card charts" id="charts"><h2>Charts</h2>
 <figure>${cdfChart(report, legends)}<figcaption>Further left and steeper is better: more peers finished sooner. All successful runs pooled.</figcaption></figure>
 <figure>${availabilityChart(report, legends)}<figcaption>Higher is better: the rarest piece had more copies, so a departure would hurt less. One line per successful run.</figcaption></figure>

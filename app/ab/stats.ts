@@ -42,6 +42,9 @@ export const EXACT_MAX_TOTAL = 40;
 export const VERDICT_A = 'A better';
 export const VERDICT_B = 'B better';
 export const VERDICT_NONE = 'no significant difference';
+/** Verdicts of a neutral metric (neither direction is better, e.g. an uploaded / downloaded ratio). */
+export const VERDICT_A_HIGHER = 'A higher';
+export const VERDICT_B_HIGHER = 'B higher';
 /** When a variant has no successful run with this metric there is nothing to test. */
 export const VERDICT_NO_DATA = 'not enough data';
 
@@ -231,21 +234,27 @@ export function compare(
   a: readonly number[],
   b: readonly number[],
   seed: number,
+  neutral = false,
 ): MetricComparison {
   const summaryA = summarize(a, deriveSeed(seed, 1));
   const summaryB = summarize(b, deriveSeed(seed, 2));
   const difference = medianDifference(a, b, deriveSeed(seed, 3));
   if (a.length === 0 || b.length === 0) {
-    return { metric, unit, lowerIsBetter, a: summaryA, b: summaryB, difference, pValue: NaN, verdict: VERDICT_NO_DATA, test: 'none' };
+    return { metric, unit, lowerIsBetter, ...neutrality(neutral), a: summaryA, b: summaryB, difference, pValue: NaN, verdict: VERDICT_NO_DATA, test: 'none' };
   }
   const test = mannWhitneyU(a, b);
   // Direction from the test itself: U of A above its mean means A's values tend to be larger.
-  const verdict = verdictOf(test.pValue, test.uA > (a.length * b.length) / 2, test.uA < (a.length * b.length) / 2, lowerIsBetter);
-  return { metric, unit, lowerIsBetter, a: summaryA, b: summaryB, difference, pValue: test.pValue, verdict, test: 'mann-whitney', testMethod: test.method };
+  const verdict = verdictOf(test.pValue, test.uA > (a.length * b.length) / 2, test.uA < (a.length * b.length) / 2, lowerIsBetter, neutral);
+  return { metric, unit, lowerIsBetter, ...neutrality(neutral), a: summaryA, b: summaryB, difference, pValue: test.pValue, verdict, test: 'mann-whitney', testMethod: test.method };
 }
 
-function verdictOf(pValue: number, aLarger: boolean, bLarger: boolean, lowerIsBetter: boolean): string {
+function neutrality(neutral: boolean): { neutral?: true } {
+  return neutral ? { neutral: true } : {};
+}
+
+function verdictOf(pValue: number, aLarger: boolean, bLarger: boolean, lowerIsBetter: boolean, neutral = false): string {
   if (!(pValue < ALPHA) || aLarger === bLarger) return VERDICT_NONE;
+  if (neutral) return aLarger ? VERDICT_A_HIGHER : VERDICT_B_HIGHER;
   const aBetter = lowerIsBetter ? !aLarger : aLarger;
   return aBetter ? VERDICT_A : VERDICT_B;
 }
@@ -372,24 +381,26 @@ export function comparePaired(
   a: ReadonlyArray<number | undefined>,
   b: ReadonlyArray<number | undefined>,
   seed: number,
+  neutral = false,
 ): MetricComparison {
   const present = (xs: ReadonlyArray<number | undefined>): number[] => xs.filter((x): x is number => x !== undefined);
   const length = Math.max(a.length, b.length);
   const broken = Array.from({ length }, (_, i) => (a[i] === undefined) !== (b[i] === undefined)).some(Boolean);
   const va = present(a);
   const vb = present(b);
-  if (broken || va.length === 0) return compare(metric, unit, lowerIsBetter, va, vb, seed);
+  if (broken || va.length === 0) return compare(metric, unit, lowerIsBetter, va, vb, seed, neutral);
   const summaryA = summarize(va, deriveSeed(seed, 1));
   const summaryB = summarize(vb, deriveSeed(seed, 2));
   const difference = pairedDifference(va, vb, deriveSeed(seed, 3));
   const test = wilcoxonSignedRank(vb.map((x, i) => x - va[i]!));
   // T+ above its mean: the positive differences (B larger) outweigh the negative ones.
   const mean = (test.n * (test.n + 1)) / 4;
-  const verdict = verdictOf(test.pValue, test.tPlus < mean, test.tPlus > mean, lowerIsBetter);
+  const verdict = verdictOf(test.pValue, test.tPlus < mean, test.tPlus > mean, lowerIsBetter, neutral);
   return {
     metric,
     unit,
     lowerIsBetter,
+    ...neutrality(neutral),
     a: summaryA,
     b: summaryB,
     difference,
@@ -439,6 +450,8 @@ export interface MetricDefinition {
   readonly metric: string;
   readonly unit: string;
   readonly lowerIsBetter: boolean;
+  /** Neither direction is better: the verdict says which variant is higher. */
+  readonly neutral?: boolean;
   /** The run's value, or undefined when the run does not have one. */
   readonly value: (run: RunMetrics) => number | undefined;
 }
@@ -502,7 +515,7 @@ export function pairedMetricValues(runs: readonly RunMetrics[], def: MetricDefin
 export function compareMetrics(runs: readonly RunMetrics[], defs: readonly MetricDefinition[], seed: number): MetricComparison[] {
   return defs.map((def, i) => {
     const values = pairedMetricValues(runs, def);
-    return comparePaired(def.metric, def.unit, def.lowerIsBetter, values.A, values.B, deriveSeed(seed, 100 + i));
+    return comparePaired(def.metric, def.unit, def.lowerIsBetter, values.A, values.B, deriveSeed(seed, 100 + i), def.neutral);
   });
 }
 
