@@ -17,7 +17,7 @@ export function simSetup(variant: Variant): SimPeerSetup {
   const s = variant.settings;
   return {
     selection: Object.fromEntries(
-      Object.entries({ pieceSelector: s.strategy, chokePolicy: s.choke, rateMeter: s['rate-meter'] }).filter(([, v]) => v !== undefined),
+      Object.entries({ strategy: s.strategy, choke: s.choke, rateMeter: s['rate-meter'] }).filter(([, v]) => v !== undefined),
     ),
     pipeline: s.pipeline === undefined ? undefined : Number(s.pipeline),
     endgame: s.endgame === 'true',
