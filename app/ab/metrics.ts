@@ -55,6 +55,7 @@ export function computeRunMetrics(
     duplicateBytes: peers.reduce((s, p) => s + p.duplicateBytes, 0),
     wastedBytes: peers.reduce((s, p) => s + p.wastedBytes, 0),
     availability: availabilityOverTime(records, swarmStart, run.numPieces),
+    ...pieceDiversity(records, swarmStart, run.numPieces),
   };
 }
 
@@ -97,6 +98,43 @@ export function jainIndex(xs: readonly number[]): number {
   return squares === 0 ? 1 : (sum * sum) / (xs.length * squares);
 }
 
+function pieceArrivals(records: readonly PeerRecord[]): Array<{ time: number; index: number }> {
+  const arrivals: Array<{ time: number; index: number }> = [];
+  for (const r of records) for (const { time, event } of r.events) if (event.kind === 'piece-downloaded') arrivals.push({ time, index: event.index });
+  return arrivals.sort((a, b) => a.time - b.time);
+}
+
+/**
+ * Legout et al.'s view of piece diversity: when the transient phase ends
+ * (every piece has a copy outside the seeders), and from then on how close
+ * the rarest piece's copies stay to the mean copies per piece (min / mean,
+ * time-weighted, up to the last piece received).
+ */
+export function pieceDiversity(records: readonly PeerRecord[], swarmStart: number, numPieces: number): { transientMs?: number; rarestToMean?: number } {
+  const seeders = records.filter((r) => r.seeder).length;
+  const copies = new Int32Array(numPieces).fill(seeders);
+  const histogram = new Int32Array(records.length + 2);
+  histogram[seeders] = numPieces;
+  let min = seeders;
+  let total = seeders * numPieces;
+  let transientAt: number | undefined;
+  let area = 0;
+  let last = 0;
+  for (const { time, index } of pieceArrivals(records)) {
+    if (transientAt !== undefined) area += (min / (total / numPieces)) * (time - last);
+    last = time;
+    const before = copies[index]!++;
+    total++;
+    histogram[before]!--;
+    histogram[before + 1]!++;
+    while (histogram[min] === 0) min++;
+    if (transientAt === undefined && min > seeders) transientAt = time;
+  }
+  if (transientAt === undefined) return {};
+  const duration = last - transientAt;
+  return { transientMs: transientAt - swarmStart, rarestToMean: duration > 0 ? area / duration : min / (total / numPieces) };
+}
+
 /**
  * The fewest copies any piece has in the swarm, over time: seeders hold
  * every piece from the start, each `piece-downloaded` adds a copy. Keeps a
@@ -108,9 +146,7 @@ export function availabilityOverTime(records: readonly PeerRecord[], swarmStart:
   const histogram = new Map<number, number>([[seeders, numPieces]]);
   let min = seeders;
   const points: AvailabilityPoint[] = [{ t: 0, minCopies: min }];
-  const arrivals: Array<{ time: number; index: number }> = [];
-  for (const r of records) for (const { time, event } of r.events) if (event.kind === 'piece-downloaded') arrivals.push({ time, index: event.index });
-  arrivals.sort((a, b) => a.time - b.time);
+  const arrivals = pieceArrivals(records);
   for (const { time, index } of arrivals) {
     const before = copies[index]!++;
     histogram.set(before, histogram.get(before)! - 1);

@@ -62,6 +62,17 @@ export interface RunMetrics {
   readonly duplicateBytes: number;
   readonly wastedBytes: number;
   readonly availability: readonly AvailabilityPoint[];
+  /**
+   * End of the transient phase (Legout et al. 2006): ms after the start when
+   * every piece first had a copy outside the seeders. Undefined if never.
+   */
+  readonly transientMs?: number;
+  /**
+   * Copies of the rarest piece over the mean copies per piece, time-averaged
+   * from the end of the transient phase to the last piece received (1 = the
+   * rarest piece is as common as the average one).
+   */
+  readonly rarestToMean?: number;
 }
 
 /** Summary of one metric across the runs of one variant. */

@@ -109,9 +109,25 @@ export function insideMixedSection(runs: readonly RunMetrics[], seed: number): R
   };
 }
 
+/** Legout et al. (IMC 2006): how long the transient phase lasts, and how close the rarest piece stays to the mean after it. */
+export const DIVERSITY_METRICS: readonly MetricDefinition[] = [
+  { metric: 'transient phase (every piece out of the seed)', unit: 's', lowerIsBetter: true, value: (r) => (r.transientMs === undefined ? undefined : r.transientMs / 1000) },
+  { metric: 'rarest / mean copies after the transient, time-averaged', unit: '', lowerIsBetter: false, value: (r) => r.rarestToMean },
+];
+
+export function diversitySection(runs: readonly RunMetrics[], seed: number, labels?: ReportSection['labels']): ReportSection {
+  return {
+    id: 'piece-diversity',
+    title: 'Piece diversity',
+    ...(labels ? { labels } : {}),
+    note: 'The transient phase lasts until every piece has a copy outside the seed; after it, the copies of the rarest piece over the mean copies per piece (1 = the rarest piece is as common as the average one), averaged over time up to the last piece received.',
+    comparisons: compareMetrics(runs, DIVERSITY_METRICS, deriveSeed(seed, 500)),
+  };
+}
+
 /** Every further table that applies to these runs. */
 export function buildSections(runs: readonly RunMetrics[], seed: number, mixed: boolean): ReportSection[] {
-  const out: ReportSection[] = [];
+  const out: ReportSection[] = [diversitySection(runs, seed, mixed ? { a: 'baseline', b: 'mixed' } : undefined)];
   const perClass = classSection(runs, seed, mixed ? { a: 'baseline', b: 'mixed' } : undefined);
   if (perClass) out.push(perClass);
   if (mixed) out.push(cohortSection(runs, seed), insideMixedSection(runs, seed));

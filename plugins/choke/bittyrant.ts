@@ -17,11 +17,14 @@ import { randomOptimistic, topKByDownloadRate } from './classic';
  *   DELTA after a round in which we unchoked p and got nothing back.
  *
  * Every unchoking interval it unchokes the interested neighbours in
- * decreasing d_p / u_p until their u_p would exceed the upload budget (the
- * peer's upload limit; with none, only the slot count bounds it). The engine
- * splits our uplink among the unchoked neighbours itself, so u_p decides the
- * ranking and how many fit in the budget, not a per-neighbour rate as in the
- * original client, and the active set never exceeds NumberOfPreferredNeighbors.
+ * decreasing d_p / u_p until the upload budget (the peer's upload limit; with
+ * none, only the slot count bounds it) is spent: what an unchoked neighbour
+ * takes is its measured upload rate, a new one is expected to take an equal
+ * split. The original client also sets each neighbour's rate to u_p; this
+ * engine cannot (the transport serves every unchoked neighbour as fast as it
+ * asks, one request round trip at a time), so here u_p only orders the
+ * neighbours. The active set never exceeds NumberOfPreferredNeighbors (the
+ * choke contract).
  *
  * Two variants, as the paper distinguishes them:
  * - `bittyrant` (as released): spends the whole budget and keeps the
@@ -83,15 +86,15 @@ export class BitTyrantPolicy implements ChokePolicy {
       .shuffle(view.neighbors.filter((n) => n.interested))
       .map((n) => ({ n, e: this.estimateOf(n, view) }))
       .sort((x, y) => y.e.d / y.e.u - x.e.d / x.e.u);
+    // Spend the budget: add neighbours in rank order until what they take from our uplink reaches it. What an
+    // unchoked neighbour takes is measured (its upload rate); a new one is expected to take an equal split.
     const budget = this.options.uploadBudget ?? Infinity;
     const chosen: Array<{ n: NeighborSnapshot; e: NeighbourEstimate }> = [];
     let spent = 0;
     for (const candidate of ranked) {
-      if (chosen.length >= view.slots) break;
-      // The first one always fits: an upload slot less than one neighbour buys nothing.
-      if (chosen.length > 0 && spent + candidate.e.u > budget) break;
+      if (chosen.length >= view.slots || spent >= budget) break;
       chosen.push(candidate);
-      spent += candidate.e.u;
+      spent += candidate.n.uploadRate > 0 ? candidate.n.uploadRate : budget / Math.max(1, view.slots);
     }
     if (this.options.selfish) {
       const received = receivedRate(view);

@@ -88,20 +88,19 @@ describe('choke-policy/bittyrant', () => {
 
   it('stops when the upload budget is spent: fewer slots than allowed', () => {
     const p = policy(100 * KiB);
-    const u0 = 50 * KiB; // budget / 2 slots
-    // Neighbour 1 reciprocates well; 2 took our upload for two rounds and gave nothing (u grows to 72 KiB/s).
-    for (let r = 0; r < 3; r++) {
-      p.choosePreferred(
-        view([neighbour(1, { downloadRate: 40 * KiB, chokedByUs: false, preferred: true }), neighbour(2, { chokedByUs: r === 0, preferred: r > 0, piecesHeld: 10 * r })], 2),
-      );
-    }
-    expect(p.estimate(2)!.u).to.be.closeTo(u0 * (1 + DELTA) ** 2, 1e-9);
-    const chosen = p.choosePreferred(view([neighbour(1, { downloadRate: 40 * KiB, chokedByUs: false }), neighbour(2, { chokedByUs: false, piecesHeld: 30 })], 2));
-    // 1 costs 50 KiB/s, 2 would cost 72 more: over the 100 KiB/s budget, so only 1 is kept.
-    expect(chosen).to.deep.equal([1]);
+    // 1 and 2 already take 60 + 45 KiB/s of our 100 KiB/s: the budget is spent, 3 and 4 stay choked.
+    const ns = [
+      neighbour(1, { downloadRate: 50 * KiB, uploadRate: 60 * KiB, chokedByUs: false }),
+      neighbour(2, { downloadRate: 40 * KiB, uploadRate: 45 * KiB, chokedByUs: false }),
+      neighbour(3, { downloadRate: 10 * KiB }),
+      neighbour(4, { downloadRate: 5 * KiB }),
+    ];
+    expect(p.choosePreferred(view(ns, 4))).to.deep.equal([1, 2]);
+    // Slower takers leave budget for more neighbours: 20 + 20 + 25 (an equal split for 4) = 65 < 100.
+    const light = ns.map((n) => ({ ...n, uploadRate: n.id <= 2 ? 20 * KiB : 0 }));
+    expect(policy(100 * KiB).choosePreferred(view(light, 4))).to.deep.equal([1, 2, 3, 4]);
     // Without a budget only the slot count bounds the set.
-    const unbounded = policy(undefined);
-    expect(unbounded.choosePreferred(view([neighbour(1, { downloadRate: 1 }), neighbour(2)], 2))).to.have.members([1, 2]);
+    expect(policy(undefined).choosePreferred(view(ns, 3))).to.deep.equal([1, 2, 3]);
   });
 
   it('as released keeps the optimistic unchoke; the selfish variant withholds it while data comes in', () => {
