@@ -65,9 +65,13 @@ function peerMetrics(r: PeerRecord, swarmStart: number): PeerMetrics {
   let duplicateBytes = 0;
   let wastedBytes = 0;
   let completedAt: number | undefined;
+  let upWhileLeeching = 0;
   for (const { time, event: e } of r.events) {
     if (e.kind === 'piece-downloaded') bytesDown += e.bytes;
-    else if (e.kind === 'piece-uploaded') bytesUp += e.bytes;
+    else if (e.kind === 'piece-uploaded') {
+      bytesUp += e.bytes;
+      if (!r.seeder && completedAt === undefined) upWhileLeeching += e.bytes;
+    }
     else if (e.kind === 'piece-discarded') {
       bytesDown += e.bytes;
       if (e.reason === 'duplicate') duplicateBytes += e.bytes;
@@ -84,6 +88,7 @@ function peerMetrics(r: PeerRecord, swarmStart: number): PeerMetrics {
     completedMs: r.seeder ? joinedMs : completedAt === undefined ? undefined : completedAt - swarmStart,
     bytesDown,
     bytesUp,
+    bytesUpWhileLeeching: upWhileLeeching,
     shareRatio: bytesDown === 0 ? (bytesUp > 0 ? Infinity : 0) : bytesUp / bytesDown,
     duplicateBytes,
     wastedBytes,

@@ -29,6 +29,8 @@ export interface PeerMetrics {
   /** Piece bytes received (all, including duplicates) and sent. */
   readonly bytesDown: number;
   readonly bytesUp: number;
+  /** Piece bytes it sent before it held the whole file (all of bytesUp if it never completed); 0 for a seeder. */
+  readonly bytesUpWhileLeeching?: number;
   /** bytesUp / bytesDown (Infinity for a seeder that downloads nothing). */
   readonly shareRatio: number;
   /** Piece bytes received that were already held (endgame duplicates) or never asked for. */
