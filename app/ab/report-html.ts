@@ -25,7 +25,7 @@ import {
   runNumber,
   smallSampleWarnings,
 } from './report-format';
-import { mixedLine } from './report-table';
+import { MIXED_LABELS, mixedLine } from './report-table';
 import { VERDICT_A, VERDICT_B } from './stats';
 
 const STYLE = `
@@ -49,6 +49,7 @@ th { font-size: 12px; color: #58616c; font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td .ci { color: #6b7480; font-size: 12px; }
 td.verdict { font-weight: 600; white-space: nowrap; }
+td.test { white-space: nowrap; color: #4a5560; }
 td.verdict.better-A { color: ${COLORS.A}; }
 td.verdict.better-B { color: ${COLORS.B}; }
 td.verdict.none { color: #6b7480; font-weight: 400; }
@@ -108,7 +109,7 @@ function comparisonTable(report: AbReport): string {
   const rows = report.comparisons.map(comparisonRow).join('\n');
   return (
     '<table id="comparison-table">' +
-    '<thead><tr><th>metric</th><th class="num">A median [95% CI]</th><th class="num">B median [95% CI]</th>' +
+    `<thead><tr><th>metric</th><th class="num">A${mixedLabel(report, 'a')} median [95% CI]</th><th class="num">B${mixedLabel(report, 'b')} median [95% CI]</th>` +
     '<th class="num">B − A [95% CI]</th><th class="num">p</th><th>test</th><th>verdict</th></tr></thead>' +
     `<tbody>\n${rows}\n</tbody></table>` +
     '<p class="hint">Medians over the successful runs of each variant; 95% percentile-bootstrap intervals ' +
@@ -117,6 +118,10 @@ function comparisonTable(report: AbReport): string {
       .map((w) => `<p class="warning small-sample">${escapeHtml(w)}</p>`)
       .join('')
   );
+}
+
+function mixedLabel(report: AbReport, side: 'a' | 'b'): string {
+  return report.bFraction === undefined ? '' : ` (${MIXED_LABELS[side]})`;
 }
 
 /** A further table (per class, per cohort): the same columns as the main one. */

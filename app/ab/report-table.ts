@@ -64,6 +64,9 @@ function tableLines(comparisons: readonly MetricComparison[], labels?: ReportSec
   return [line(titles.map(terminalSafe)), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
 }
 
+/** In a mixed comparison the A run is the baseline swarm, the B run the mixed one. */
+export const MIXED_LABELS = { a: 'baseline', b: 'mixed' } as const;
+
 function sectionLines(section: ReportSection): string[] {
   return [terminalSafe(`${section.title}`), terminalSafe(section.note), '', ...tableLines(section.comparisons, section.labels)];
 }
@@ -91,7 +94,7 @@ export function formatTable(report: AbReport): string {
     '',
   ].map(terminalSafe);
 
-  lines.push(...tableLines(report.comparisons));
+  lines.push(...tableLines(report.comparisons, report.bFraction === undefined ? undefined : MIXED_LABELS));
   for (const section of report.sections ?? []) lines.push('', ...sectionLines(section));
 
   const warnings = smallSampleWarnings(report);

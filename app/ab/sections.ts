@@ -127,8 +127,9 @@ export function diversitySection(runs: readonly RunMetrics[], seed: number, labe
 
 /** Every further table that applies to these runs. */
 export function buildSections(runs: readonly RunMetrics[], seed: number, mixed: boolean): ReportSection[] {
-  const out: ReportSection[] = [diversitySection(runs, seed, mixed ? { a: 'baseline', b: 'mixed' } : undefined)];
-  const perClass = classSection(runs, seed, mixed ? { a: 'baseline', b: 'mixed' } : undefined);
+  const labels = mixed ? { a: 'baseline', b: 'mixed' } : undefined;
+  const out: ReportSection[] = [diversitySection(runs, seed, labels)];
+  const perClass = classSection(runs, seed, labels);
   if (perClass) out.push(perClass);
   if (mixed) out.push(cohortSection(runs, seed), insideMixedSection(runs, seed));
   return out;
