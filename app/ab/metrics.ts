@@ -66,17 +66,25 @@ function peerMetrics(r: PeerRecord, swarmStart: number): PeerMetrics {
   let wastedBytes = 0;
   let completedAt: number | undefined;
   let upWhileLeeching = 0;
+  // A peer holds every piece as soon as its last piece arrives; file-complete follows once the store has
+  // finished the file, and a peer may already serve as a seed in between.
+  let holdsAll = r.seeder;
   for (const { time, event: e } of r.events) {
-    if (e.kind === 'piece-downloaded') bytesDown += e.bytes;
-    else if (e.kind === 'piece-uploaded') {
+    if (e.kind === 'piece-downloaded') {
+      bytesDown += e.bytes;
+      if (e.have >= e.total) holdsAll = true;
+    } else if (e.kind === 'piece-uploaded') {
       bytesUp += e.bytes;
-      if (!r.seeder && completedAt === undefined) upWhileLeeching += e.bytes;
+      if (!holdsAll) upWhileLeeching += e.bytes;
     }
     else if (e.kind === 'piece-discarded') {
       bytesDown += e.bytes;
       if (e.reason === 'duplicate') duplicateBytes += e.bytes;
       else wastedBytes += e.bytes;
-    } else if (e.kind === 'file-complete' && completedAt === undefined) completedAt = time;
+    } else if (e.kind === 'file-complete' && completedAt === undefined) {
+      completedAt = time;
+      holdsAll = true;
+    }
   }
   const joinedMs = (r.joinedAt ?? r.events[0]?.time ?? swarmStart) - swarmStart;
   return {

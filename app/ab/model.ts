@@ -29,7 +29,7 @@ export interface PeerMetrics {
   /** Piece bytes received (all, including duplicates) and sent. */
   readonly bytesDown: number;
   readonly bytesUp: number;
-  /** Piece bytes it sent before it held the whole file (all of bytesUp if it never completed); 0 for a seeder. */
+  /** Piece bytes it sent before it held every piece (all of bytesUp if it never did); 0 for a seeder. */
   readonly bytesUpWhileLeeching?: number;
   /** bytesUp / bytesDown (Infinity for a seeder that downloads nothing). */
   readonly shareRatio: number;

@@ -129,15 +129,18 @@ describe('ab/metrics: piece diversity (Legout et al.)', () => {
         joinedAt: 0,
         events: [
           ev(2, { kind: 'piece-uploaded', peer: 3, index: 0, bytes: 10 }),
-          ev(3, { kind: 'file-complete' }),
+          ev(3, { kind: 'piece-downloaded', peer: 1, index: 1, bytes: 10, have: 2, total: 2 }),
+          // It holds every piece: serving before the store reports file-complete is seeding, not leeching.
           ev(4, { kind: 'piece-uploaded', peer: 3, index: 1, bytes: 10 }),
+          ev(5, { kind: 'file-complete' }),
+          ev(6, { kind: 'piece-uploaded', peer: 3, index: 1, bytes: 10 }),
         ],
       },
     ];
     const run = computeRunMetrics(records, { variant: 'A', pair: 0, seed: 1, numPieces: 2, fileSize: 20 });
     expect(run.peers.map((p) => [p.bytesUp, p.bytesUpWhileLeeching])).to.deep.equal([
       [10, 0],
-      [20, 10],
+      [30, 10],
     ]);
   });
 });
