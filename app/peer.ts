@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_CONFIG_DIR, DEFAULT_MANIFEST, PACKAGE_ROOT } from '../core/paths';
-import { portNumber, positiveNumber, sizeOption, wholeNumber } from './cli-options';
+import { fraction, portNumber, positiveNumber, sizeOption, wholeNumber } from './cli-options';
 import { isPluginPath, readManifest } from '../core/plugin/plugin-registry';
 import { EXIT_FAILURE, EXIT_USAGE, runPeer } from './run-peer';
 import type { AbArgs, RunOnce } from './ab/ab-command';
@@ -219,6 +219,11 @@ cannot be read, or a bad command line.`)
     .option('--unchoking-interval <s>', 'UnchokingInterval in seconds', positiveNumber('--unchoking-interval'), 1)
     .option('--optimistic-interval <s>', 'OptimisticUnchokingInterval in seconds', positiveNumber('--optimistic-interval'), 2)
     .option('--sim', 'run the comparison in the virtual-time simulator instead of on real sockets', false)
+    .option(
+      '--b-fraction <F>',
+      'mixed swarms: each pair runs everyone on A, then the same swarm with a fraction F (0 < F <= 1, at least one peer) of the leechers on B; metrics per cohort and for the whole swarm',
+      fraction('--b-fraction'),
+    )
     .option('--manifest <file>', 'plugin manifest', DEFAULT_MANIFEST)
     .action(async (opts: AbArgs & { timeout: number }) => {
       const { runAbCommand } = await import('./ab/ab-command');
