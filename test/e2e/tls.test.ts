@@ -97,7 +97,8 @@ describe('TLS (peer tls init, --tls, Plugin.transport tls)', function () {
   for (const tlsSide of ['dialler', 'listener'] as const) {
     it(`a plain peer and a TLS peer (the ${tlsSide}) each report one clear error naming the other, and neither crashes`, async () => {
       expect(tlsInit(dir).code).to.equal(0);
-      const common = ['--config', dir, '--dir', dir, '--log-dir', dir, '--listen-host', '127.0.0.1'];
+      // --quiet: no status line, so stderr holds only the problems.
+      const common = ['--config', dir, '--dir', dir, '--log-dir', dir, '--listen-host', '127.0.0.1', '--quiet'];
       // 1001 listens, 1002 dials it.
       const listener = start(['--id', '1001', ...(tlsSide === 'listener' ? ['--tls'] : []), ...common]);
       const dialler = start(['--id', '1002', ...(tlsSide === 'dialler' ? ['--tls'] : []), ...common]);
