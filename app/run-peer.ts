@@ -16,6 +16,8 @@ export interface RunPeerArgs {
   readonly selection: Partial<PluginSelection>;
   readonly pipeline: number;
   readonly endgame: boolean;
+  readonly requestTimeoutMs?: number;
+  readonly handshakeTimeoutMs?: number;
   readonly limits?: { upload?: number; download?: number };
   readonly verbose: boolean;
   readonly seed?: number;
@@ -32,7 +34,8 @@ export async function runPeer(args: RunPeerArgs): Promise<number> {
   }
   const { engine, events, loggers } = composed;
   // The console logger already shows problems on stderr.
-  if (!composed.selection.loggers.includes('console')) events.events$.subscribe((e) => printDiagnostic(e));
+  const reported = new Set<string>();
+  if (!composed.selection.loggers.includes('console')) events.events$.subscribe((e) => printDiagnostic(e, reported));
   if (process.send) forwardToParent(events.events$);
   const stop = (signal: string): void => void engine.abort(`received ${signal}`);
   process.once('SIGINT', () => stop('SIGINT'));
@@ -41,7 +44,8 @@ export async function runPeer(args: RunPeerArgs): Promise<number> {
   try {
     await engine.run();
   } catch (err) {
-    code = reportStartupError(err);
+    // A failure the engine already reported as an error event is not printed twice.
+    code = reported.has(err instanceof Error ? err.message : String(err)) ? EXIT_FAILURE : reportStartupError(err);
   }
   events.complete();
   await Promise.all(loggers.map((l) => l.flush().catch(() => undefined)));
@@ -58,7 +62,7 @@ function reportStartupError(err: unknown): number {
 }
 
 /** Problems go to stderr whatever loggers are chosen: the classic log must hold only the classic lines. */
-function printDiagnostic(e: SwarmEvent): void {
+function printDiagnostic(e: SwarmEvent, reported: Set<string>): void {
   let line: string | undefined;
   switch (e.kind) {
     case 'connection-rejected':
@@ -70,13 +74,21 @@ function printDiagnostic(e: SwarmEvent): void {
     case 'plugin-error':
       line = `${e.plugin} plugin: ${e.message}`;
       break;
+    case 'neighbor-stalled':
+      line = stallLine(e.peer, e.index, e.waitedMs);
+      break;
     case 'error':
       line = e.message;
+      reported.add(e.message);
       break;
     default:
       return;
   }
   process.stderr.write(`peer ${e.self}: ${line}\n`);
+}
+
+function stallLine(peer: number, index: number, waitedMs: number): string {
+  return `neighbour ${peer} stalled: piece ${index} requested ${Math.round(waitedMs)} ms ago and not sent; asking others`;
 }
 
 /** When started by `peer swarm`, report progress over the IPC channel (throttled: this is the hot path). */

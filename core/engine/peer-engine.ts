@@ -92,6 +92,7 @@ export class PeerEngine {
     }
     this.subscriptions.add(interval(common.unchokingInterval * 1000, this.scheduler).subscribe(() => this.onUnchokingInterval()));
     this.subscriptions.add(interval(common.optimisticUnchokingInterval * 1000, this.scheduler).subscribe(() => this.choker.reoptimize()));
+    this.subscriptions.add(interval(this.book.expiryCheckMs, this.scheduler).subscribe(() => this.finished || this.downloader.expire()));
     this.checkDone();
     return done;
   }
@@ -106,7 +107,6 @@ export class PeerEngine {
   private onUnchokingInterval(): void {
     if (this.finished) return;
     this.choker.rechoke('interval');
-    this.downloader.expire();
   }
 
   // ------------------------------------------------------------------ links
@@ -220,6 +220,7 @@ export class PeerEngine {
   }
 
   private fail(err: Error): void {
+    if (this.finished) return;
     this.bus.emit({ kind: 'error', message: err.message });
     this.shutdown().then(() => this.rejectRun(err), () => this.rejectRun(err));
   }

@@ -8,7 +8,7 @@ import { NeighborLink, Transport } from './link';
 import { RateLimiter } from '../plugin/contracts';
 import { handshakeSocket, TcpLink } from './tcp-link';
 
-const DEFAULT_MAX_PENDING_HANDSHAKES = 64;
+const DEFAULT_MAX_PENDING_HANDSHAKES = 128;
 
 export interface TcpTransportOptions {
   readonly self: PeerInfo;
@@ -137,7 +137,8 @@ export class TcpTransport implements Transport {
       (err: Error) => {
         this.handshaking.delete(socket);
         this.pendingInbound.delete(socket);
-        events.emit({ kind: 'connection-rejected', peer: redialTo?.id, reason: err.message });
+        // stop() cuts the handshakes still going: that is not the remote's doing.
+        if (!this.stopped) events.emit({ kind: 'connection-rejected', peer: redialTo?.id, reason: err.message });
         if (redialTo && !this.stopped) this.schedule(() => this.dial(redialTo, 1), this.backoff(1));
       },
     );

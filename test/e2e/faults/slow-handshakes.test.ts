@@ -98,16 +98,14 @@ describe('fault: half-open connections and handshakes sent a byte a second', fun
     const swarmSeconds = (Date.now() - started) / 1000;
     loris.stop();
     for (const id of [1002, 1003]) expect(fs.readFileSync(fx.fileOf(id)).equals(fx.content), `peer ${id} copy`).to.equal(true);
-    // Every stalled connection was closed by the peer: by the timeout, or dropped for a newer one.
-    const timedOut = seeder.stderr.split('\n').filter((l) => /rejected a connection: no handshake within 1000 ms$/.test(l)).length;
-    const dropped = seeder.stderr.split('\n').filter((l) => /rejected a connection: .*dropped: 64 inbound connections were already waiting for a handshake$/.test(l)).length;
-    expect(timedOut, seeder.stderr.slice(-2000)).to.be.above(0);
-    expect(dropped).to.be.above(0);
+    // Every stalled connection was closed by the peer's handshake timeout, and reported once.
+    const timedOut = seeder.stderr.split('\n').filter((l) => /^peer 1001: rejected a connection: no handshake within 1000 ms$/.test(l)).length;
+    expect(timedOut, seeder.stderr.slice(-2000)).to.be.at.least(100);
     expect(loris.lifetimes.length).to.be.at.least(100);
     expect(Math.max(...loris.lifetimes), 'longest life of a stalled connection, ms').to.be.below(2500);
     if (process.env.FAULTS_REPORT) {
       process.stdout.write(
-        `      ${loris.opened} stalled connections (100 at a time): ${timedOut} timed out, ${dropped} dropped for newer ones; the swarm completed in ${swarmSeconds.toFixed(1)} s\n`,
+        `      ${loris.opened} stalled connections (100 at a time): ${timedOut} closed by the handshake timeout; the swarm completed in ${swarmSeconds.toFixed(1)} s\n`,
       );
     }
   });
