@@ -214,7 +214,9 @@ export class PeerEngine {
 
   private checkDone(): void {
     if (this.finished) return;
-    if (!this.settings.peers.every((p) => this.completePeers.has(p.id))) return;
+    // A peer listed with the file has it from the start, by the shared config: a leecher that never met
+    // it (it left before this one joined) must not wait for its bitfield forever.
+    if (!this.settings.peers.every((p) => p.hasFile || this.completePeers.has(p.id))) return;
     this.bus.emit({ kind: 'swarm-complete' });
     this.shutdown().then(() => this.resolveRun(), (err) => this.rejectRun(err));
   }

@@ -1,9 +1,11 @@
 import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { PieceGeometry } from '../../../core/protocol/geometry';
 import { downloadsIn } from '../../helpers/classic-log';
 import { PeerProcess } from '../../helpers/peer-process';
 import { freePorts } from '../../helpers/ports';
+import { ScriptedPeer } from '../../helpers/scripted-peer';
 import { SwarmFixture } from '../../helpers/swarm-fixture';
 
 describe('fault: the only seeder leaves mid-transfer', function () {
@@ -28,10 +30,13 @@ describe('fault: the only seeder leaves mid-transfer', function () {
       unchokingInterval: 0.2,
       optimisticInterval: 0.4,
     });
-    // Rarest-first leechers ask the seeder for what none of them has, and they swap more slowly
-    // than the seeder uploads: every piece is among them well before any of them holds all.
-    const seeder = new PeerProcess(1001, fx.dir, ['--upload-rate', '100KiB']);
-    peers = [seeder, ...ids.slice(1).map((id) => new PeerProcess(id, fx.dir, ['--upload-rate', '24KiB', '--strategy', 'rarest-first']))];
+    // Each leecher downloads at most 40 KiB/s and, rarest-first, asks the seeder for what none of
+    // them has: every piece is among them well before any of them could hold all.
+    const seeder = new PeerProcess(1001, fx.dir);
+    peers = [seeder];
+    (await ScriptedPeer.connect(ports[0]!, new PieceGeometry(fx.options.fileSize, fx.options.pieceSize))).destroy();
+    const pipeline = 4;
+    peers.push(...ids.slice(1).map((id) => new PeerProcess(id, fx.dir, ['--download-rate', '40KiB', '--strategy', 'rarest-first', '--pipeline', String(pipeline)])));
     const logOf = (id: number): string => path.join(fx.dir, `log_peer_${id}.log`);
 
     // The seeder leaves (killed, no goodbye) as soon as the leechers together hold every piece.
@@ -48,7 +53,8 @@ describe('fault: the only seeder leaves mid-transfer', function () {
     }
     await seeder.stop('SIGKILL');
     const atKill = ids.slice(1).map((id) => downloadsIn(logOf(id)).length);
-    for (const [i, n] of atKill.entries()) expect(n, `leecher ${ids[i + 1]} is not complete when the seeder leaves (they hold ${atKill.join(', ')})`).to.be.below(numPieces);
+    // Usually none of them is complete; at most one may be (it then seeds the others).
+    expect(atKill.filter((n) => n < numPieces).length, `leechers still incomplete when the seeder leaves (they hold ${atKill.join(', ')})`).to.be.at.least(2);
 
     for (const p of peers.slice(1)) {
       const exit = await p.waitExit(30000);
@@ -56,13 +62,13 @@ describe('fault: the only seeder leaves mid-transfer', function () {
       expect(fs.readFileSync(fx.fileOf(p.id)).equals(fx.content), `peer ${p.id} copy`).to.equal(true);
     }
     // What each leecher still lacked when the seeder left came from the other leechers (but for the
-    // one piece per leecher that may have been on the wire when the seeder died).
+    // pieces (up to the pipeline) that may have been on the wire when the seeder died).
     const afterKill = ids.slice(1).map((id, i) => downloadsIn(logOf(id)).slice(atKill[i]));
     for (const [i, later] of afterKill.entries()) {
       expect(later.length).to.equal(numPieces - atKill[i]!);
       const fromSeeder = later.filter((d) => d.from === 1001).length;
-      expect(fromSeeder, `leecher ${ids[i + 1]}: pieces from the seeder after it left`).to.be.at.most(1);
-      expect(later.length - fromSeeder, `leecher ${ids[i + 1]}: pieces from the other leechers after the seeder left`).to.be.above(0);
+      expect(fromSeeder, `leecher ${ids[i + 1]}: pieces from the seeder after it left`).to.be.at.most(pipeline);
+      if (atKill[i]! + fromSeeder < numPieces) expect(later.length - fromSeeder, `leecher ${ids[i + 1]}: pieces from the other leechers after the seeder left`).to.be.above(0);
     }
     if (process.env.FAULTS_REPORT) {
       const needed = (ids.length - 1) * numPieces;
