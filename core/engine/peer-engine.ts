@@ -214,9 +214,12 @@ export class PeerEngine {
 
   private checkDone(): void {
     if (this.finished) return;
-    // A peer listed with the file has it from the start, by the shared config: a leecher that never met
-    // it (it left before this one joined) must not wait for its bitfield forever.
-    if (!this.settings.peers.every((p) => p.hasFile || this.completePeers.has(p.id))) return;
+    // A peer listed with the file had all of it from the start. A leecher that has finished its own
+    // download does not wait for the bitfield of a seeder it never met (the seeder left before it
+    // joined): it would wait forever. Otherwise completion is learnt from bitfields and haves.
+    const { self } = this.settings;
+    const seedersKnown = !self.hasFile && this.completePeers.has(self.id);
+    if (!this.settings.peers.every((p) => this.completePeers.has(p.id) || (seedersKnown && p.hasFile))) return;
     this.bus.emit({ kind: 'swarm-complete' });
     this.shutdown().then(() => this.resolveRun(), (err) => this.rejectRun(err));
   }

@@ -78,4 +78,31 @@ describe('fault: the only seeder leaves mid-transfer', function () {
       );
     }
   });
+
+  it('a leecher that joins after the only seeder left completes from another leecher and exits', async () => {
+    const ids = [1001, 1002, 1003];
+    const ports = await freePorts(ids.length);
+    fx = new SwarmFixture({
+      peers: ids.map((id, i) => ({ id, port: ports[i]!, hasFile: i === 0 })),
+      fileSize: 20_000,
+      pieceSize: 1000,
+      unchokingInterval: 0.2,
+      optimisticInterval: 0.4,
+    });
+    const seeder = new PeerProcess(1001, fx.dir);
+    const first = new PeerProcess(1002, fx.dir);
+    peers = [seeder, first];
+    const logOf = (id: number): string => path.join(fx.dir, `log_peer_${id}.log`);
+    while (downloadsIn(logOf(1002)).length < 20) await new Promise((r) => setTimeout(r, 20));
+    await seeder.stop('SIGKILL');
+    // 1003 never meets the seeder: it has to take the seeder's completeness from the peer file.
+    const late = new PeerProcess(1003, fx.dir);
+    peers.push(late);
+    for (const p of [first, late]) {
+      const exit = await p.waitExit(20000);
+      expect(exit.code, `peer ${p.id} exit; stderr:\n${p.stderr}`).to.equal(0);
+      expect(fs.readFileSync(fx.fileOf(p.id)).equals(fx.content), `peer ${p.id} copy`).to.equal(true);
+    }
+    expect(downloadsIn(logOf(1003)).every((d) => d.from === 1002)).to.equal(true);
+  });
 });
