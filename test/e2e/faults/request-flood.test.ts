@@ -58,9 +58,9 @@ describe('fault: a request flood from one neighbour', function () {
     let requests = 0;
     const batch = Buffer.concat(Array.from({ length: 50 }, (_, i) => encodeMessage(msg.request((i * 7) % geometry.numPieces))));
     const floodStarted = Date.now();
-    // 50 requests every millisecond or so, for as long as the leecher downloads.
+    // 500 requests every 2 ms or so, for as long as the leecher downloads.
     const flood = setInterval(() => {
-      for (let k = 0; k < 4; k++) {
+      for (let k = 0; k < 10; k++) {
         flooder.socket.write(batch);
         requests += 50;
       }
@@ -88,7 +88,7 @@ describe('fault: a request flood from one neighbour', function () {
     const floodSeconds = (Date.now() - floodStarted) / 1000;
     expect(fs.readFileSync(fx.fileOf(1002)).equals(fx.content), 'leecher copy').to.equal(true);
     const rate = requests / floodSeconds;
-    expect(rate, 'requests per second from the flooder').to.be.above(5000);
+    expect(rate, 'requests per second from the flooder').to.be.above(2000);
     const growthMiB = (rssMax - rssBefore) / 1024;
     expect(growthMiB, `seeder RSS growth under ${requests} requests`).to.be.below(48);
     expect(seeder.stderr).to.not.match(/while handling|internal error/);

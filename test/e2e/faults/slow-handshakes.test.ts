@@ -102,7 +102,7 @@ describe('fault: half-open connections and handshakes sent a byte a second', fun
     const timedOut = seeder.stderr.split('\n').filter((l) => /^peer 1001: rejected a connection: no handshake within 1000 ms$/.test(l)).length;
     expect(timedOut, seeder.stderr.slice(-2000)).to.be.at.least(100);
     expect(loris.lifetimes.length).to.be.at.least(100);
-    expect(Math.max(...loris.lifetimes), 'longest life of a stalled connection, ms').to.be.below(2500);
+    expect(Math.max(...loris.lifetimes), 'longest life of a stalled connection, ms').to.be.below(4000); // the default handshake timeout would be 10 s
     if (process.env.FAULTS_REPORT) {
       process.stdout.write(
         `      ${loris.opened} stalled connections (100 at a time): ${timedOut} closed by the handshake timeout; the swarm completed in ${swarmSeconds.toFixed(1)} s\n`,
