@@ -75,6 +75,7 @@ export class Downloader {
       this.bus.emit({ kind: 'neighbor-stalled', peer: n.id, index, waitedMs });
     });
     if (released) this.fillAll();
+    for (const n of this.book.stallsOver(this.neighbors.values())) this.fill(n);
   }
 
   /** A piece arrived from `n`. */

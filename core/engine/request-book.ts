@@ -146,6 +146,18 @@ export class RequestBook {
     return released;
   }
 
+  /** Neighbours whose pause after a stall is over: they may be asked again (the only source of a piece may just be slow). */
+  stallsOver(neighbors: Iterable<Neighbor>): Neighbor[] {
+    const now = this.scheduler.now();
+    const over: Neighbor[] = [];
+    for (const n of neighbors) {
+      if (n.stalledUntil === 0 || n.stalledUntil > now) continue;
+      n.stalledUntil = 0;
+      over.push(n);
+    }
+    return over;
+  }
+
   /** How often expire() should run to catch a request soon after its timeout. */
   get expiryCheckMs(): number {
     return Math.min(1000, Math.max(20, Math.floor(this.settings.requestTimeoutMs / 4)));
