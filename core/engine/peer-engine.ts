@@ -216,9 +216,8 @@ export class PeerEngine {
 
   private checkDone(): void {
     if (this.finished) return;
-    // A peer listed with the file had all of it from the start. A leecher that has finished its own
-    // download does not wait for the bitfield of a seeder it never met (the seeder left before it
-    // joined): it would wait forever. Otherwise completion is learnt from bitfields and haves.
+    // A leecher that has its whole file does not wait for the bitfield of a seeder it never met (it left
+    // before this one joined): listed with the file, it had it all. Else completion comes from bitfields and haves.
     const { self } = this.settings;
     const seedersKnown = !self.hasFile && this.completePeers.has(self.id);
     if (!this.settings.peers.every((p) => this.completePeers.has(p.id) || (seedersKnown && p.hasFile))) return;

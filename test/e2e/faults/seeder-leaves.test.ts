@@ -53,16 +53,15 @@ describe('fault: the only seeder leaves mid-transfer', function () {
     }
     const killedAt = Date.now();
     await seeder.stop('SIGKILL');
-    // Log lines are written in batches: what each held at the kill is read from their time stamps.
-    const atKill = ids.slice(1).map((id) => downloadsIn(logOf(id)).filter((d) => d.at <= killedAt).length);
-    // Usually none of them is complete; at most one may be (it then seeds the others).
-    expect(atKill.filter((n) => n < numPieces).length, `leechers still incomplete when the seeder leaves (they hold ${atKill.join(', ')})`).to.be.at.least(2);
-
     for (const p of peers.slice(1)) {
       const exit = await p.waitExit(30000);
       expect(exit.code, `peer ${p.id} exit; stderr:\n${p.stderr}`).to.equal(0);
       expect(fs.readFileSync(fx.fileOf(p.id)).equals(fx.content), `peer ${p.id} copy`).to.equal(true);
     }
+    // Log lines are flushed in batches: what each held at the kill is read from their time stamps, once all are written.
+    const atKill = ids.slice(1).map((id) => downloadsIn(logOf(id)).filter((d) => d.at <= killedAt).length);
+    // Usually none of them is complete; at most one may be (it then seeds the others).
+    expect(atKill.filter((n) => n < numPieces).length, `leechers still incomplete when the seeder leaves (they hold ${atKill.join(', ')})`).to.be.at.least(2);
     // What each leecher still lacked when the seeder left came from the other leechers (but for the
     // pieces (up to the pipeline) that may have been on the wire when the seeder died).
     const afterKill = ids.slice(1).map((id) => downloadsIn(logOf(id)).filter((d) => d.at > killedAt));
