@@ -53,6 +53,8 @@ function pluginOptions(cmd: Command): Command {
     .option('--storage <name|path>', 'storage plugin (default: file)')
     .option('--pipeline <n>', 'requests outstanding per neighbour (classic: 1)', wholeNumber('--pipeline', 1), 1)
     .option('--endgame', 'near the end, also request pieces already asked of others (first copy wins)', false)
+    .option('--request-timeout <seconds>', 'a request unanswered this long goes to another neighbour (default 30)', positiveNumber('--request-timeout'))
+    .option('--handshake-timeout <seconds>', 'a connection without a handshake this long is closed (default 10)', positiveNumber('--handshake-timeout'))
     .option('--config <dir>', 'folder with common.cfg / peer_info.cfg (or Common.cfg / PeerInfo.cfg)')
     .option('--manifest <file>', 'plugin manifest', DEFAULT_MANIFEST)
     .option('--seed <n>', 'seed for the random choices (repeatable runs)', wholeNumber('--seed', 0))
@@ -67,6 +69,8 @@ interface PluginFlags {
   uploadRate?: number;
   downloadRate?: number;
   endgame: boolean;
+  requestTimeout?: number;
+  handshakeTimeout?: number;
   logger?: string[];
   storage?: string;
   pipeline: number;
@@ -110,6 +114,8 @@ The classic log, log_peer_<id>.log, holds exactly the classic lines.`),
       limits: { upload: opts.uploadRate, download: opts.downloadRate },
       pipeline: opts.pipeline,
       endgame: opts.endgame,
+      requestTimeoutMs: seconds(opts.requestTimeout),
+      handshakeTimeoutMs: seconds(opts.handshakeTimeout),
       verbose: opts.verbose,
       seed: opts.seed,
       listenHost: opts.listenHost,
@@ -263,6 +269,10 @@ function pointAtHelpOnError(cmd: Command, parents: string[] = []): void {
   for (const sub of cmd.commands) pointAtHelpOnError(sub, [...parents, cmd.name()]);
 }
 
+function seconds(s: number | undefined): number | undefined {
+  return s === undefined ? undefined : Math.round(s * 1000);
+}
+
 /** The plugin flags of `swarm`, passed on to each peer process. */
 function passThroughArgs(opts: PluginFlags): string[] {
   // The peers run in the swarm's folder: a plugin given as a relative path must not change meaning there.
@@ -275,6 +285,8 @@ function passThroughArgs(opts: PluginFlags): string[] {
   if (opts.uploadRate) args.push('--upload-rate', String(opts.uploadRate));
   if (opts.downloadRate) args.push('--download-rate', String(opts.downloadRate));
   if (opts.endgame) args.push('--endgame');
+  if (opts.requestTimeout !== undefined) args.push('--request-timeout', String(opts.requestTimeout));
+  if (opts.handshakeTimeout !== undefined) args.push('--handshake-timeout', String(opts.handshakeTimeout));
   if (opts.storage) args.push('--storage', ref(opts.storage));
   if (opts.logger) args.push('--logger', opts.logger.map(ref).join(','));
   if (opts.seed !== undefined) args.push('--seed', String(opts.seed));
