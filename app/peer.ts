@@ -209,6 +209,7 @@ export function exitAfterFlush(code: number): void {
   const finish = (): void => {
     process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
   };
-  if (process.send && process.connected) process.send({ kind: 'exit', code }, () => finish());
+  // maxRSS (KiB) is the process's peak resident memory: `peer swarm` shows it per peer.
+  if (process.send && process.connected) process.send({ kind: 'exit', code, maxRssKiB: process.resourceUsage().maxRSS }, () => finish());
   else finish();
 }

@@ -56,6 +56,8 @@ export async function runSwarmCommand(args: SwarmCommandArgs): Promise<number> {
   return result.ok ? EXIT_OK : EXIT_FAILURE;
 }
 
+const MiB = 1024 * 1024;
+
 export function formatSummary(r: LocalSwarmResult): string {
   const { common } = r.config;
   const leechers = r.peers.filter((p) => !p.seeder);
@@ -66,8 +68,11 @@ export function formatSummary(r: LocalSwarmResult): string {
   ];
   for (const p of r.peers) {
     const verdict = p.identical ? 'identical' : p.sha256 ? 'DIFFERENT' : 'MISSING';
-    lines.push(`peer ${p.id}   exit ${p.signal ?? p.exitCode}  ${p.seeder ? 'seeder  ' : 'leecher '} ${verdict}${p.sha256 ? ` ${p.sha256.slice(0, 16)}…` : ''}`);
+    const rss = p.peakRssBytes === undefined ? '' : `  peak RSS ${(p.peakRssBytes / MiB).toFixed(1)} MiB`;
+    lines.push(`peer ${p.id}   exit ${p.signal ?? p.exitCode}  ${p.seeder ? 'seeder  ' : 'leecher '} ${verdict}${p.sha256 ? ` ${p.sha256.slice(0, 16)}…` : ''}${rss}`);
   }
+  const rssAll = r.peers.map((p) => p.peakRssBytes).filter((b): b is number => b !== undefined);
+  if (rssAll.length > 0) lines.push(`peak RSS    largest ${(Math.max(...rssAll) / MiB).toFixed(1)} MiB of ${rssAll.length} peers`);
   if (r.transferWindowMs !== undefined) {
     const mb = (common.fileSize * leechers.length) / 1e6;
     lines.push(`distribution ${(r.transferWindowMs / 1000).toFixed(3)} s from first handshake to last complete copy (${(mb / (r.transferWindowMs / 1000)).toFixed(1)} MB/s delivered to ${leechers.length} leechers)`);

@@ -32,6 +32,8 @@ export interface PeerOutcome {
   readonly completedAt?: number;
   readonly sha256?: string;
   readonly identical: boolean;
+  /** The peer's peak resident memory in bytes, as it reported on exit. */
+  readonly peakRssBytes?: number;
 }
 
 export interface LocalSwarmResult {
@@ -80,6 +82,7 @@ export async function runLocalSwarm(options: LocalSwarmOptions): Promise<LocalSw
   const completedAt = new Map<number, number>();
   const children = new Map<number, ChildProcess>();
   const stderrTails = new Map<number, string>();
+  const peakRss = new Map<number, number>();
   let timedOut = false;
 
   type Exit = { id: number; code: number | null; signal: NodeJS.Signals | null };
@@ -103,10 +106,11 @@ export async function runLocalSwarm(options: LocalSwarmOptions): Promise<LocalSw
     child.stderr!.on('data', (chunk: Buffer) => {
       stderrTails.set(peer.id, (stderrTails.get(peer.id)! + chunk.toString()).slice(-4000));
     });
-    child.on('message', (m: { kind?: string; at?: number; have?: number; total?: number }) => {
+    child.on('message', (m: { kind?: string; at?: number; have?: number; total?: number; maxRssKiB?: number }) => {
       if (m.kind === 'connected' && m.at !== undefined) firstConnectAt = Math.min(firstConnectAt ?? m.at, m.at);
       if (m.kind === 'progress' && m.have !== undefined && m.total !== undefined) options.onProgress?.(peer.id, m.have, m.total);
       if (m.kind === 'file-complete' && m.at !== undefined) completedAt.set(peer.id, m.at);
+      if (m.kind === 'exit' && m.maxRssKiB !== undefined) peakRss.set(peer.id, m.maxRssKiB * 1024);
     });
     child.on('exit', (code, signal) => resolve({ id: peer.id, code, signal }));
   };
@@ -155,6 +159,7 @@ export async function runLocalSwarm(options: LocalSwarmOptions): Promise<LocalSw
         completedAt: completedAt.get(id),
         sha256,
         identical: sha256 === originalSha256,
+        peakRssBytes: peakRss.get(id),
       };
       outcomes.push(outcome);
       options.onPeerExit?.(outcome);
