@@ -57,7 +57,9 @@ def main():
     a = ap.parse_args()
 
     seed_file = os.path.abspath(a.file)
-    torrent_file = os.path.join(a.work, 'anchor-%d.torrent' % a.piece_size)
+    st = os.stat(seed_file)
+    # Made once per seed file and piece size (hashing 1 GiB takes seconds), outside the measured window.
+    torrent_file = os.path.join(a.work, 'anchor-%d-%d-%d.torrent' % (a.piece_size, st.st_size, st.st_mtime_ns))
     if not os.path.exists(torrent_file):
         make_torrent(seed_file, a.piece_size, torrent_file)
     info = lt.torrent_info(torrent_file)
@@ -76,6 +78,9 @@ def main():
     # The seeder checks its copy before anyone connects: outside the measured window, as for the others.
     deadline = time.monotonic() + a.timeout
     while not handles[0].status().is_seeding:
+        st = handles[0].status()
+        if st.state not in (lt.torrent_status.checking_files, lt.torrent_status.checking_resume_data) and st.progress < 1:
+            sys.exit('libtorrent: the seeder\'s file does not match the torrent (state %s)' % st.state)
         if time.monotonic() > deadline:
             sys.exit('libtorrent: seeder never finished checking its file')
         time.sleep(0.01)
