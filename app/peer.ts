@@ -196,13 +196,16 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
+/** Runs the command line and exits with its code. */
+export function runCli(argv: string[]): void {
   // `peer plugins | head` closes our stdout early: that is not an error.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);
   });
-  main(process.argv.slice(2)).then((code) => exitAfterFlush(code));
+  main(argv).then((code) => exitAfterFlush(code));
 }
+
+if (require.main === module) runCli(process.argv.slice(2));
 
 /** Exits once stdout, stderr and any IPC channel have drained. */
 export function exitAfterFlush(code: number): void {

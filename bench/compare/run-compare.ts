@@ -38,6 +38,8 @@ interface Job {
 
 interface Run {
   readonly seconds: number;
+  /** CPU time (user + system) of every process of the run, seconds: steadier than the window on a shared machine. */
+  cpuSeconds?: number;
   /** Peak RSS of each peer process (swarmlab) or of the one process (anchors), MiB. */
   readonly rssMiB: readonly number[];
 }
@@ -112,6 +114,22 @@ async function writeConfig(dir: string, job: Job): Promise<void> {
 
 const fmt = (s: number): string => s.toFixed(3);
 
+/**
+ * CPU seconds used so far by this process's waited-for descendants (cutime + cstime of
+ * /proc/self/stat; `peer swarm` waits for its peers, so they count too). Linux only; NaN elsewhere.
+ */
+function childrenCpuSeconds(): number {
+  try {
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 16 and 17 of the man page; fields[0] here is field 3.
+    return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+const CLOCK_TICKS = 100;
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -157,9 +175,11 @@ async function main(): Promise<void> {
       const runs = new Map<string, Run[]>(systems.map((s) => [s.key, []]));
       for (let round = 1; round <= job.rounds; round++) {
         for (const s of systems) {
+          const cpuBefore = childrenCpuSeconds();
           const r = s.run(job, work, seedFile);
+          r.cpuSeconds = childrenCpuSeconds() - cpuBefore;
           runs.get(s.key)!.push(r);
-          out(`  round ${round}  ${s.label.padEnd(48)} ${fmt(r.seconds)} s   peak RSS ${r.rssMiB.map((m) => m.toFixed(0)).join(' ')} MiB`);
+          out(`  round ${round}  ${s.label.padEnd(48)} ${fmt(r.seconds)} s   CPU ${r.cpuSeconds.toFixed(2)} s   peak RSS ${r.rssMiB.map((m) => m.toFixed(0)).join(' ')} MiB`);
         }
       }
       const med = new Map(systems.map((s) => [s.key, median(runs.get(s.key)!.map((r) => r.seconds))]));
@@ -168,7 +188,8 @@ async function main(): Promise<void> {
         const list = runs.get(s.key)!;
         const rss = Math.max(...list.flatMap((r) => r.rssMiB));
         const ratio = anchorMedian ? `  ${(med.get(s.key)! / anchorMedian).toFixed(2)}x libtorrent` : '';
-        out(`  median ${s.label.padEnd(48)} ${fmt(med.get(s.key)!)} s [${list.map((r) => fmt(r.seconds)).join(' ')}]${ratio}  peak RSS max ${rss.toFixed(0)} MiB${s.key === 'classic' || s.key === 'tuned' ? ' per peer' : ''}`);
+        const cpu = median(list.map((r) => r.cpuSeconds ?? NaN));
+        out(`  median ${s.label.padEnd(48)} ${fmt(med.get(s.key)!)} s [${list.map((r) => fmt(r.seconds)).join(' ')}]${ratio}  CPU ${cpu.toFixed(2)} s  peak RSS max ${rss.toFixed(0)} MiB${s.key === 'classic' || s.key === 'tuned' ? ' per peer' : ''}`);
       }
       const cell = (key: string): string => {
         const m = med.get(key);
