@@ -212,7 +212,9 @@ export function exitAfterFlush(code: number): void {
   const finish = (): void => {
     process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
   };
-  // maxRSS (KiB) is the process's peak resident memory: `peer swarm` shows it per peer.
-  if (process.send && process.connected) process.send({ kind: 'exit', code, maxRssKiB: process.resourceUsage().maxRSS }, () => finish());
-  else finish();
+  if (process.send && process.connected) {
+    // `peer swarm` shows each peer's peak resident memory (maxRSS, KiB) and CPU time (µs).
+    const usage = process.resourceUsage();
+    process.send({ kind: 'exit', code, maxRssKiB: usage.maxRSS, cpuMicros: usage.userCPUTime + usage.systemCPUTime }, () => finish());
+  } else finish();
 }

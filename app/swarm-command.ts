@@ -68,7 +68,7 @@ export function formatSummary(r: LocalSwarmResult): string {
   ];
   for (const p of r.peers) {
     const verdict = p.identical ? 'identical' : p.sha256 ? 'DIFFERENT' : 'MISSING';
-    const rss = p.peakRssBytes === undefined ? '' : `  peak RSS ${(p.peakRssBytes / MiB).toFixed(1)} MiB`;
+    const rss = (p.peakRssBytes === undefined ? '' : `  peak RSS ${(p.peakRssBytes / MiB).toFixed(1)} MiB`) + (p.cpuMs === undefined ? '' : `  CPU ${(p.cpuMs / 1000).toFixed(2)} s`);
     lines.push(`peer ${p.id}   exit ${p.signal ?? p.exitCode}  ${p.seeder ? 'seeder  ' : 'leecher '} ${verdict}${p.sha256 ? ` ${p.sha256.slice(0, 16)}…` : ''}${rss}`);
   }
   const rssAll = r.peers.map((p) => p.peakRssBytes).filter((b): b is number => b !== undefined);

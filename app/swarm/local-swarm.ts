@@ -34,6 +34,8 @@ export interface PeerOutcome {
   readonly identical: boolean;
   /** The peer's peak resident memory in bytes, as it reported on exit. */
   readonly peakRssBytes?: number;
+  /** CPU time (user + system) the peer used, ms, as it reported on exit. */
+  readonly cpuMs?: number;
 }
 
 export interface LocalSwarmResult {
@@ -84,6 +86,7 @@ export async function runLocalSwarm(options: LocalSwarmOptions): Promise<LocalSw
   const children = new Map<number, ChildProcess>();
   const stderrTails = new Map<number, string>();
   const peakRss = new Map<number, number>();
+  const cpuMs = new Map<number, number>();
   let timedOut = false;
 
   type Exit = { id: number; code: number | null; signal: NodeJS.Signals | null };
@@ -107,11 +110,12 @@ export async function runLocalSwarm(options: LocalSwarmOptions): Promise<LocalSw
     child.stderr!.on('data', (chunk: Buffer) => {
       stderrTails.set(peer.id, (stderrTails.get(peer.id)! + chunk.toString()).slice(-4000));
     });
-    child.on('message', (m: { kind?: string; at?: number; have?: number; total?: number; maxRssKiB?: number }) => {
+    child.on('message', (m: { kind?: string; at?: number; have?: number; total?: number; maxRssKiB?: number; cpuMicros?: number }) => {
       if (m.kind === 'connected' && m.at !== undefined) firstConnectAt = Math.min(firstConnectAt ?? m.at, m.at);
       if (m.kind === 'progress' && m.have !== undefined && m.total !== undefined) options.onProgress?.(peer.id, m.have, m.total);
       if (m.kind === 'file-complete' && m.at !== undefined) completedAt.set(peer.id, m.at);
       if (m.kind === 'exit' && m.maxRssKiB !== undefined) peakRss.set(peer.id, m.maxRssKiB * 1024);
+      if (m.kind === 'exit' && m.cpuMicros !== undefined) cpuMs.set(peer.id, m.cpuMicros / 1000);
     });
     child.on('exit', (code, signal) => resolve({ id: peer.id, code, signal }));
   };
@@ -161,6 +165,7 @@ export async function runLocalSwarm(options: LocalSwarmOptions): Promise<LocalSw
         sha256,
         identical: sha256 === originalSha256,
         peakRssBytes: peakRss.get(id),
+        cpuMs: cpuMs.get(id),
       };
       outcomes.push(outcome);
       options.onPeerExit?.(outcome);

@@ -65,7 +65,7 @@ function swarmlab(key: string, label: string, args: readonly string[]): System {
       });
       const window = /^distribution (\d+\.\d+) s/m.exec(r.stdout ?? '');
       if (r.status !== 0 || !window) fail(label, r);
-      const rssMiB = [...r.stdout.matchAll(/^peer \d+ .* peak RSS (\d+\.\d) MiB$/gm)].map((m) => Number(m[1]));
+      const rssMiB = [...r.stdout.matchAll(/^peer \d+ .* peak RSS (\d+\.\d) MiB/gm)].map((m) => Number(m[1]));
       // The next system's run should find the disk as this one found it: only the seeder's file.
       for (const f of fs.readdirSync(work)) if (/^peer_\d+$/.test(f) && f !== 'peer_1001') fs.rmSync(path.join(work, f), { recursive: true, force: true });
       return { seconds: Number(window[1]), rssMiB };

@@ -53,7 +53,7 @@ describe('a 5-peer swarm of separate processes', function () {
       expect(p.peakRssBytes, `peer ${p.id} peak RSS`).to.be.within(10 * 2 ** 20, 2 ** 30);
     }
     expect(result.ok).to.equal(true);
-    expect(formatSummary(result)).to.match(/^peer 1002 .* peak RSS \d+\.\d MiB$/m);
+    expect(formatSummary(result)).to.match(/^peer 1002 .* peak RSS \d+\.\d MiB  CPU \d+\.\d\d s$/m);
     const original = fs.readFileSync(path.join(dir, 'peer_1001', 'TheFile.dat'));
     expect(original.length).to.equal(fileSize);
     for (const id of ids.slice(1)) expect(fs.readFileSync(path.join(dir, `peer_${id}`, 'TheFile.dat')).equals(original)).to.equal(true);
