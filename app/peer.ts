@@ -33,8 +33,8 @@ export function defaultConfigDir(): string {
 /** Plugin choices shared by `run` and `swarm`. */
 function pluginOptions(cmd: Command): Command {
   return cmd
-    .option('--strategy <name|path>', 'piece-selection plugin (default: random)')
-    .option('--choke <name|path>', 'choke-policy plugin (default: classic)')
+    .option('--strategy <name|path>', 'strategy plugin: which piece to request next (default: random)')
+    .option('--choke <name|path>', 'choke plugin (default: classic)')
     .option('--rate-meter <name|path>', 'rate-meter plugin the choke policy ranks by (default: interval)')
     .option('--rate-limiter <name|path>', 'rate-limiter plugin that applies --upload-rate/--download-rate (default: token-bucket)')
     .option('--upload-rate <rate>', 'cap piece uploads, e.g. 512KiB (per second)', sizeOption('--upload-rate'))
@@ -87,7 +87,7 @@ export function buildProgram(): Command {
       dataDir: opts.dir,
       logDir: opts.logDir,
       manifestFile: opts.manifest,
-      selection: { pieceSelector: opts.strategy, chokePolicy: opts.choke, rateMeter: opts.rateMeter, rateLimiter: opts.rateLimiter, storage: opts.storage, loggers: opts.logger },
+      selection: { strategy: opts.strategy, choke: opts.choke, rateMeter: opts.rateMeter, rateLimiter: opts.rateLimiter, storage: opts.storage, loggers: opts.logger },
       limits: { upload: opts.uploadRate, download: opts.downloadRate },
       pipeline: opts.pipeline,
       endgame: opts.endgame,

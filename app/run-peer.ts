@@ -1,7 +1,7 @@
 import { ConfigError } from '../core/config/config-error';
 import { SwarmEvent } from '../core/events';
 import { PluginLoadError, readManifest } from '../core/plugin/plugin-registry';
-import { composePeer, PluginSelection } from '../core/runtime/compose-peer';
+import { composePeer, PluginSelection } from './compose/compose-peer';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;

@@ -13,14 +13,14 @@ import { registerCompiledInModule } from '../core/plugin/plugin-registry';
 export function registerShippedPlugins(): void {
   const at = (rel: string): string => path.join(PACKAGE_ROOT, 'dist', 'plugins', rel);
   /* eslint-disable @typescript-eslint/no-require-imports */
-  registerCompiledInModule(at('piece-selection/random.js'), () => require('../plugins/piece-selection/random'));
-  registerCompiledInModule(at('piece-selection/rarest-first.js'), () => require('../plugins/piece-selection/rarest-first'));
-  registerCompiledInModule(at('piece-selection/sequential.js'), () => require('../plugins/piece-selection/sequential'));
-  registerCompiledInModule(at('piece-selection/random-first.js'), () => require('../plugins/piece-selection/random-first'));
-  registerCompiledInModule(at('choke-policy/classic.js'), () => require('../plugins/choke-policy/classic'));
-  registerCompiledInModule(at('choke-policy/tit-for-tat.js'), () => require('../plugins/choke-policy/tit-for-tat'));
-  registerCompiledInModule(at('choke-policy/fastest-upload.js'), () => require('../plugins/choke-policy/fastest-upload'));
-  registerCompiledInModule(at('choke-policy/round-robin.js'), () => require('../plugins/choke-policy/round-robin'));
+  registerCompiledInModule(at('strategy/random.js'), () => require('../plugins/strategy/random'));
+  registerCompiledInModule(at('strategy/rarest-first.js'), () => require('../plugins/strategy/rarest-first'));
+  registerCompiledInModule(at('strategy/sequential.js'), () => require('../plugins/strategy/sequential'));
+  registerCompiledInModule(at('strategy/random-first.js'), () => require('../plugins/strategy/random-first'));
+  registerCompiledInModule(at('choke/classic.js'), () => require('../plugins/choke/classic'));
+  registerCompiledInModule(at('choke/tit-for-tat.js'), () => require('../plugins/choke/tit-for-tat'));
+  registerCompiledInModule(at('choke/fastest-upload.js'), () => require('../plugins/choke/fastest-upload'));
+  registerCompiledInModule(at('choke/round-robin.js'), () => require('../plugins/choke/round-robin'));
   registerCompiledInModule(at('rate-meter/interval.js'), () => require('../plugins/rate-meter/interval'));
   registerCompiledInModule(at('rate-meter/ewma.js'), () => require('../plugins/rate-meter/ewma'));
   registerCompiledInModule(at('rate-limiter/token-bucket.js'), () => require('../plugins/rate-limiter/token-bucket'));
