@@ -29,7 +29,8 @@ function runAb(args: string[], timeoutMs: number): Promise<{ code: number | null
 /** Peer processes the harness started (their config lives in a swarmlab-ab-* folder). */
 function leftoverPeers(): string[] {
   const ps = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).stdout;
-  return ps.split('\n').filter((l) => l.includes('swarmlab-ab-') && l.includes('peer.js'));
+  // Peers are started through the launcher (dist/app/peer-launcher.js) or the plain entry.
+  return ps.split('\n').filter((l) => l.includes('swarmlab-ab-') && /peer(-launcher)?\.js/.test(l));
 }
 
 describe('peer ab', function () {
