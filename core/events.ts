@@ -8,6 +8,8 @@ export type PeerId = number;
 export type SwarmEventBody =
   | { readonly kind: 'started'; readonly summary: Readonly<Record<string, string | number | boolean>> }
   | { readonly kind: 'listening'; readonly port: number }
+  /** What the store holds when it opens: `bitfield` is the wire bitfield in hex (piece 0 is the high bit). */
+  | { readonly kind: 'store-opened'; readonly have: number; readonly total: number; readonly bitfield: string }
   | { readonly kind: 'connected'; readonly peer: PeerId; readonly direction: 'outbound' | 'inbound' }
   | { readonly kind: 'connection-rejected'; readonly peer?: PeerId; readonly reason: string }
   | { readonly kind: 'disconnected'; readonly peer: PeerId; readonly reason: string }

@@ -50,7 +50,7 @@ export interface LocalSwarmResult {
   readonly ok: boolean;
 }
 
-/** The bundled peer behind a V8 code cache: a peer that starts in ~20 ms of CPU instead of ~150 (docs/performance.md). */
+/** The bundled peer behind a V8 code cache: a peer starts in ~110 ms of CPU instead of ~260 (docs/performance.md). */
 const PEER_SCRIPT = path.join(PACKAGE_ROOT, 'dist', 'app', 'peer-launcher.js');
 
 /**

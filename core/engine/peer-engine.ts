@@ -77,6 +77,7 @@ export class PeerEngine {
       const own = await Promise.race([this.store.open(), done.then(() => undefined)]);
       if (own === undefined) return done;
       this.book.open(own);
+      this.bus.emit({ kind: 'store-opened', have: own.count, total: own.size, bitfield: Buffer.from(own.toBytes()).toString('hex') });
     } catch (err) {
       this.stopParts();
       throw err;
