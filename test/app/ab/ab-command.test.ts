@@ -31,8 +31,7 @@ function leftoverPeers(): string[] {
   const ps = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).stdout;
   // Peers are started through the launcher (dist/app/peer-launcher.js next to PEER).
   const launcher = path.join(path.dirname(PEER), 'peer-launcher.js');
-  return ps.split('
-').filter((l) => l.includes('swarmlab-ab-') && (l.includes(PEER) || l.includes(launcher)));
+  return ps.split('\n').filter((l) => l.includes('swarmlab-ab-') && (l.includes(PEER) || l.includes(launcher)));
 }
 
 describe('peer ab', function () {
