@@ -14,7 +14,7 @@ const esbuild = require('esbuild');
 const root = path.join(__dirname, '..');
 const app = path.join(root, 'dist', 'app');
 const outfile = path.join(app, 'peer.bundle.js');
-const onDemand = /^\.\/(swarm-command|sim-command|plugin-test-command|ab\/ab-command|ab\/sim-harness)$/;
+const onDemand = /^\.\/(swarm-command|sim-command|plugin-test-command|watch\/watch-command|ab\/ab-command|ab\/sim-harness)$/;
 
 async function main() {
   await esbuild.build({
