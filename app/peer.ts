@@ -317,19 +317,25 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
+/** Runs the command line and exits with its code. */
+export function runCli(argv: string[]): void {
   // `peer plugins | head` closes our stdout early: that is not an error.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);
   });
-  main(process.argv.slice(2)).then((code) => exitAfterFlush(code));
+  main(argv).then((code) => exitAfterFlush(code));
 }
+
+if (require.main === module) runCli(process.argv.slice(2));
 
 /** Exits once stdout, stderr and any IPC channel have drained. */
 export function exitAfterFlush(code: number): void {
   const finish = (): void => {
     process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
   };
-  if (process.send && process.connected) process.send({ kind: 'exit', code }, () => finish());
-  else finish();
+  if (process.send && process.connected) {
+    // `peer swarm` shows each peer's peak resident memory (maxRSS, KiB) and CPU time (µs).
+    const usage = process.resourceUsage();
+    process.send({ kind: 'exit', code, maxRssKiB: usage.maxRSS, cpuMicros: usage.userCPUTime + usage.systemCPUTime }, () => finish());
+  } else finish();
 }
