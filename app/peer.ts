@@ -55,6 +55,8 @@ function pluginOptions(cmd: Command): Command {
     .option('--endgame', 'near the end, also request pieces already asked of others (first copy wins)', false)
     .option('--tls', 'speak the protocol inside mutual TLS, with the files of `peer tls init` (<config>/tls/)', false)
     .option('--latency <ms>', 'add this one-way delay to everything this peer sends and receives (a profile\'s latencyMs)', wholeNumber('--latency', 0))
+    .option('--request-timeout <seconds>', 'a request unanswered this long goes to another neighbour (default 30)', positiveNumber('--request-timeout'))
+    .option('--handshake-timeout <seconds>', 'a connection without a handshake this long is closed (default 10)', positiveNumber('--handshake-timeout'))
     .option('--config <dir>', 'folder with common.cfg / peer_info.cfg (or Common.cfg / PeerInfo.cfg)')
     .option('--manifest <file>', 'plugin manifest', DEFAULT_MANIFEST)
     .option('--seed <n>', 'seed for the random choices (repeatable runs)', wholeNumber('--seed', 0))
@@ -71,6 +73,8 @@ interface PluginFlags {
   endgame: boolean;
   tls: boolean;
   latency?: number;
+  requestTimeout?: number;
+  handshakeTimeout?: number;
   logger?: string[];
   storage?: string;
   pipeline: number;
@@ -114,6 +118,8 @@ The classic log, log_peer_<id>.log, holds exactly the classic lines.`),
       limits: { upload: opts.uploadRate, download: opts.downloadRate },
       pipeline: opts.pipeline,
       endgame: opts.endgame,
+      requestTimeoutMs: seconds(opts.requestTimeout),
+      handshakeTimeoutMs: seconds(opts.handshakeTimeout),
       verbose: opts.verbose,
       seed: opts.seed,
       listenHost: opts.listenHost,
@@ -283,6 +289,10 @@ function pointAtHelpOnError(cmd: Command, parents: string[] = []): void {
   for (const sub of cmd.commands) pointAtHelpOnError(sub, [...parents, cmd.name()]);
 }
 
+function seconds(s: number | undefined): number | undefined {
+  return s === undefined ? undefined : Math.round(s * 1000);
+}
+
 /** The plugin flags of `swarm`, passed on to each peer process. */
 function passThroughArgs(opts: PluginFlags): string[] {
   // The peers run in the swarm's folder: a plugin given as a relative path must not change meaning there.
@@ -297,6 +307,8 @@ function passThroughArgs(opts: PluginFlags): string[] {
   if (opts.endgame) args.push('--endgame');
   if (opts.tls) args.push('--tls');
   if (opts.latency) args.push('--latency', String(opts.latency));
+  if (opts.requestTimeout !== undefined) args.push('--request-timeout', String(opts.requestTimeout));
+  if (opts.handshakeTimeout !== undefined) args.push('--handshake-timeout', String(opts.handshakeTimeout));
   if (opts.storage) args.push('--storage', ref(opts.storage));
   if (opts.logger) args.push('--logger', opts.logger.map(ref).join(','));
   if (opts.seed !== undefined) args.push('--seed', String(opts.seed));
@@ -327,19 +339,25 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
+/** Runs the command line and exits with its code. */
+export function runCli(argv: string[]): void {
   // `peer plugins | head` closes our stdout early: that is not an error.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);
   });
-  main(process.argv.slice(2)).then((code) => exitAfterFlush(code));
+  main(argv).then((code) => exitAfterFlush(code));
 }
+
+if (require.main === module) runCli(process.argv.slice(2));
 
 /** Exits once stdout, stderr and any IPC channel have drained. */
 export function exitAfterFlush(code: number): void {
   const finish = (): void => {
     process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
   };
-  if (process.send && process.connected) process.send({ kind: 'exit', code }, () => finish());
-  else finish();
+  if (process.send && process.connected) {
+    // `peer swarm` shows each peer's peak resident memory (maxRSS, KiB) and CPU time (µs).
+    const usage = process.resourceUsage();
+    process.send({ kind: 'exit', code, maxRssKiB: usage.maxRSS, cpuMicros: usage.userCPUTime + usage.systemCPUTime }, () => finish());
+  } else finish();
 }

@@ -51,6 +51,8 @@ export interface PeerOptions {
   readonly tls?: boolean;
   /** One-way latency of this peer's access link (ms), added on real sockets (a bandwidth profile's latencyMs). */
   readonly latencyMs?: number;
+  /** A connection that has not sent its handshake after this long (ms) is closed. Default 10 s. */
+  readonly handshakeTimeoutMs?: number;
   /**
    * Called after every default provider is registered and before anything is
    * built: register your own provider for any token (TOKENS.Transport,
@@ -150,7 +152,7 @@ export function composePeer(options: PeerOptions): ComposedPeer {
       const guard = c.resolve<PluginGuard>(TOKENS.Guard);
       const limiter = guard.rateLimiter(c.resolve<RateLimiter>(TOKENS.RateLimiter));
       const security = c.resolve<ConnectionSecurity>(TOKENS.ConnectionSecurity);
-      return new TcpTransport({ self, peers: config.peers, geometry, events, listenHost: options.listenHost, limiter, latencyMs: options.latencyMs, security });
+      return new TcpTransport({ self, peers: config.peers, geometry, events, listenHost: options.listenHost, limiter, latencyMs: options.latencyMs, security, handshakeTimeoutMs: options.handshakeTimeoutMs });
     }),
   });
   if (options.transport) container.register(TOKENS.Transport, { useValue: options.transport });

@@ -12,6 +12,14 @@ export interface ByteWriter {
 
 const RESOLVED = Promise.resolve();
 
+/** Writers corked in this turn of the event loop: one setImmediate uncorks them all, after the reads. */
+let toUncork: SocketWriter[] = [];
+function uncorkAll(): void {
+  const writers = toUncork;
+  toUncork = [];
+  for (const w of writers) w.flushCorked();
+}
+
 /** Writes to a socket, corked per event-loop turn, resolving on 'drain' when the socket's buffer is full. */
 export class SocketWriter implements ByteWriter {
   private corked = false;
@@ -21,15 +29,14 @@ export class SocketWriter implements ByteWriter {
 
   write(buffers: readonly Uint8Array[]): Promise<void> {
     if (this.socket.destroyed) return RESOLVED;
-    // Everything sent in one turn of the event loop (e.g. a `have` and the next request) leaves in one
-    // writev: on loopback the per-write system call, not the bytes, is what costs.
+    // Everything sent while the event loop handles one batch of reads (e.g. the `have`s for pieces that
+    // arrived on several sockets, and the next requests) leaves in one writev per socket: on loopback
+    // the per-write system call, not the bytes, is what costs. The batch ends in the check phase.
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
+      if (toUncork.length === 0) setImmediate(uncorkAll);
+      toUncork.push(this);
     }
     // Several buffers (a piece's header and its data) go out as parts of one writev: no copy.
     let accepted = true;
@@ -50,7 +57,15 @@ export class SocketWriter implements ByteWriter {
     return this.drained;
   }
 
+  /** Sends what was written since the cork (see write()). */
+  flushCorked(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket.uncork();
+  }
+
   end(): void {
+    this.flushCorked();
     this.socket.end();
   }
 

@@ -224,6 +224,7 @@ export class TcpLink implements NeighborLink {
     return this.writer.write(message.type === MessageType.Piece ? [encodePieceHeader(message.index, message.data.length), message.data] : [encodeMessage(message)]);
   }
 
+
   close(reason: string): void {
     this.finish({ reason, violation: false });
     this.writer.end();

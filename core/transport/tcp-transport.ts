@@ -10,6 +10,8 @@ import { RateLimiter } from '../plugin/contracts';
 import { handshakeSocket, TcpLink } from './tcp-link';
 import { ConnectionSecurity, PLAIN_SECURITY, SecurityMismatchError } from './connection-security';
 
+const DEFAULT_MAX_PENDING_HANDSHAKES = 128;
+
 export interface TcpTransportOptions {
   readonly self: PeerInfo;
   /** Every peer of the peer file, in file order. */
@@ -19,6 +21,12 @@ export interface TcpTransportOptions {
   /** Host to listen on; defaults to all interfaces. */
   readonly listenHost?: string;
   readonly handshakeTimeoutMs?: number;
+  /**
+   * Inbound connections allowed to be still in the handshake at once; when
+   * another arrives the oldest is dropped. Real neighbours handshake within a
+   * round trip, so only stalled ones (half-open, a byte a second) are dropped.
+   */
+  readonly maxPendingHandshakes?: number;
   readonly firstRetryMs?: number;
   readonly maxRetryMs?: number;
   /** Shapes piece traffic to the peer's bandwidth limits. */
@@ -42,6 +50,8 @@ export class TcpTransport implements Transport {
   private readonly connected = new Map<PeerId, TcpLink>();
   /** Sockets still in the handshake: the only ones stop() may cut without losing data. */
   private readonly handshaking = new Set<net.Socket>();
+  /** The inbound ones among them, oldest first. */
+  private readonly pendingInbound = new Set<net.Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
   private readonly security: ConnectionSecurity;
@@ -108,6 +118,7 @@ export class TcpTransport implements Transport {
       return;
     }
     this.track(socket);
+    this.limitPendingInbound(socket);
     this.establish(socket, 'inbound', (id) => {
       if (id === this.options.self.id) return `peer claims our own id ${id}`;
       if (!this.options.peers.some((p) => p.id === id)) return `peer ${id} is not in the peer file`;
@@ -134,6 +145,7 @@ export class TcpTransport implements Transport {
       .then(
         (link) => {
           this.handshaking.delete(raw);
+          this.pendingInbound.delete(raw);
           if (securedSocket) this.handshaking.delete(securedSocket);
           if (this.stopped) {
             link.close('shutting down');
@@ -149,14 +161,17 @@ export class TcpTransport implements Transport {
         },
         (err: Error) => {
           this.handshaking.delete(raw);
+          this.pendingInbound.delete(raw);
           if (securedSocket) this.handshaking.delete(securedSocket);
+          // stop() cuts the handshakes still going: that is not the remote's doing.
+          if (this.stopped) return;
           const mismatch = err instanceof SecurityMismatchError;
           // Plain meeting TLS: say who the other side is (the id its handshake claimed, if it sent one).
           const who = mismatch && err.claimedId !== undefined ? { id: err.claimedId, label: `peer ${err.claimedId}` } : remote;
           const reason = mismatch ? `${who.label} ${err.message}` : err.message;
           events.emit({ kind: 'connection-rejected', peer: who.id, reason });
           // Plain against TLS cannot get better by retrying: report it once.
-          if (redialTo && !this.stopped && !mismatch) this.schedule(() => this.dial(redialTo, 1), this.backoff(1));
+          if (redialTo && !mismatch) this.schedule(() => this.dial(redialTo, 1), this.backoff(1));
         },
       );
   }
@@ -171,6 +186,16 @@ export class TcpTransport implements Transport {
     const atAddress = this.options.peers.filter((p) => p.host === address && p.id !== this.options.self.id);
     if (atAddress.length === 1) return { id: atAddress[0]!.id, label: `peer ${atAddress[0]!.id} (${address})` };
     return { label: `the peer at ${address}:${raw.remotePort ?? '?'}` };
+  }
+
+  private limitPendingInbound(socket: net.Socket): void {
+    const limit = this.options.maxPendingHandshakes ?? DEFAULT_MAX_PENDING_HANDSHAKES;
+    if (this.pendingInbound.size >= limit) {
+      const oldest = this.pendingInbound.values().next().value as net.Socket;
+      this.pendingInbound.delete(oldest);
+      oldest.destroy(new Error(`dropped: ${limit} inbound connections were already waiting for a handshake`));
+    }
+    this.pendingInbound.add(socket);
   }
 
   private track(socket: net.Socket): void {

@@ -28,8 +28,8 @@ describe('TLS (peer tls init, --tls, Plugin.transport tls)', function () {
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   }
 
-  function start(args: string[]): PeerProcess {
-    const p = new PeerProcess(args, dir);
+  function start(id: number, configDir: string, args: string[]): PeerProcess {
+    const p = new PeerProcess(id, configDir, args);
     running.push(p);
     return p;
   }
@@ -83,9 +83,9 @@ describe('TLS (peer tls init, --tls, Plugin.transport tls)', function () {
     fs.copyFileSync(path.join(dir, 'tls', 'ca.crt'), path.join(spoof, 'tls', 'ca.crt'));
     fs.copyFileSync(path.join(dir, 'tls', 'peer-1003.crt'), path.join(spoof, 'tls', 'peer-1002.crt'));
     fs.copyFileSync(path.join(dir, 'tls', 'peer-1003.key'), path.join(spoof, 'tls', 'peer-1002.key'));
-    const seeder = start(['--id', '1001', '--tls', '--config', dir, '--dir', dir, '--log-dir', dir, '--listen-host', '127.0.0.1']);
-    const impostor = start(['--id', '1002', '--tls', '--config', spoof, '--dir', spoof, '--log-dir', spoof, '--listen-host', '127.0.0.1']);
-    await seeder.waitForStderr(/peer 1001: rejected a connection: peer says it is 1002 but its certificate names 1003/, 20000);
+    const seeder = start(1001, dir, ['--tls']);
+    const impostor = start(1002, spoof, ['--tls']);
+    await seeder.waitStderr(/peer 1001: rejected a connection: peer says it is 1002 but its certificate names 1003/, 20000);
     expect(seeder.running, 'the seeder survives').to.equal(true);
     expect(impostor.running).to.equal(true);
     // Nothing reached the impostor: no connection, no piece (its store may have laid out an empty .part).
@@ -98,17 +98,17 @@ describe('TLS (peer tls init, --tls, Plugin.transport tls)', function () {
     it(`a plain peer and a TLS peer (the ${tlsSide}) each report one clear error naming the other, and neither crashes`, async () => {
       expect(tlsInit(dir).code).to.equal(0);
       // --quiet: no status line, so stderr holds only the problems.
-      const common = ['--config', dir, '--dir', dir, '--log-dir', dir, '--listen-host', '127.0.0.1', '--quiet'];
+      const common = ['--quiet'];
       // 1001 listens, 1002 dials it.
-      const listener = start(['--id', '1001', ...(tlsSide === 'listener' ? ['--tls'] : []), ...common]);
-      const dialler = start(['--id', '1002', ...(tlsSide === 'dialler' ? ['--tls'] : []), ...common]);
+      const listener = start(1001, dir, [...(tlsSide === 'listener' ? ['--tls'] : []), ...common]);
+      const dialler = start(1002, dir, [...(tlsSide === 'dialler' ? ['--tls'] : []), ...common]);
       const [tlsPeer, plainPeer] = tlsSide === 'listener' ? [listener, dialler] : [dialler, listener];
       const plainId = tlsSide === 'listener' ? 1002 : 1001;
       const tlsId = tlsSide === 'listener' ? 1001 : 1002;
-      await tlsPeer.waitForStderr(new RegExp(`peer ${plainId} (connected|answered) without TLS: it does not run with --tls and this peer does`), 20000);
+      await tlsPeer.waitStderr(new RegExp(`peer ${plainId} (connected|answered) without TLS: it does not run with --tls and this peer does`), 20000);
       // The plain listener sees only a ClientHello: it names the TLS peer by its address.
       const plainSays = tlsSide === 'listener' ? `peer ${tlsId} answered with TLS` : `the peer at 127\\.0\\.0\\.1:\\d+ opened with a TLS ClientHello`;
-      await plainPeer.waitForStderr(new RegExp(`${plainSays}: it runs with --tls and this peer does not`), 20000);
+      await plainPeer.waitStderr(new RegExp(`${plainSays}: it runs with --tls and this peer does not`), 20000);
       // Retrying cannot help: the dialler does not redial, so each side reports it once.
       await new Promise((r) => setTimeout(r, 1500));
       for (const p of [listener, dialler]) {

@@ -29,7 +29,9 @@ function runAb(args: string[], timeoutMs: number): Promise<{ code: number | null
 /** Peer processes the harness started (their config lives in a swarmlab-ab-* folder; other checkouts on the machine are not ours). */
 function leftoverPeers(): string[] {
   const ps = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).stdout;
-  return ps.split('\n').filter((l) => l.includes('swarmlab-ab-') && l.includes(PEER));
+  // Peers are started through the launcher (dist/app/peer-launcher.js next to PEER).
+  const launcher = path.join(path.dirname(PEER), 'peer-launcher.js');
+  return ps.split('\n').filter((l) => l.includes('swarmlab-ab-') && (l.includes(PEER) || l.includes(launcher)));
 }
 
 describe('peer ab', function () {
