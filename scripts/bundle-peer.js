@@ -24,6 +24,10 @@ async function main() {
     platform: 'node',
     target: 'node20',
     format: 'cjs',
+    // The on-demand commands stay CommonJS files beside the bundle. Left as import(), they would
+    // fail under the launcher's vm.Script ("A dynamic import callback was not specified"): have
+    // esbuild turn import() into require(), as tsc does for dist/app/peer.js.
+    supported: { 'dynamic-import': false },
     tsconfig: path.join(root, 'tsconfig.json'),
     sourcemap: true,
     legalComments: 'none',

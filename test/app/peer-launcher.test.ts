@@ -60,6 +60,14 @@ describe('the bundled peer and its code cache', function () {
     expect(fs.readFileSync(path.join(dir, fresh)).toString()).to.not.equal('not a code cache');
   });
 
+  it('loads the commands kept beside the bundle (peer sim, swarm, watch, ab, plugins test)', () => {
+    // The real dist/app: these commands are CommonJS files next to the bundle, required on demand.
+    const r = spawnSync(process.execPath, [path.join(APP, 'peer-launcher.js'), 'sim', '--help'], { encoding: 'utf8', timeout: 20000 });
+    expect(r.stderr).to.equal('');
+    expect(r.status).to.equal(0);
+    expect(r.stdout).to.contain('Usage: peer sim');
+  });
+
   it('compiles in exactly the plugins the manifest names at those paths', () => {
     registerShippedPlugins();
     for (const entry of readManifest(DEFAULT_MANIFEST)) {
