@@ -68,6 +68,13 @@ describe('the bundled peer and its code cache', function () {
     expect(r.stdout).to.contain('Usage: peer sim');
   });
 
+  it('leaves the package commands executable after a build (npm link points the PATH at them)', () => {
+    const { bin } = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    for (const [name, file] of Object.entries(bin)) {
+      expect(fs.statSync(path.join(PACKAGE_ROOT, file)).mode & 0o111, name).to.equal(0o111);
+    }
+  });
+
   it('compiles in exactly the plugins the manifest names at those paths', () => {
     registerShippedPlugins();
     for (const entry of readManifest(DEFAULT_MANIFEST)) {
