@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Bitfield } from '../../core/bitfield';
 import { PieceStore, PluginContext, PluginDefinition } from '../../core/plugin/contracts';
-import { DownloadLock } from './download-lock';
 import { checkPieceData, checkSeedFile, sharedFilePath } from './store-checks';
 
 /**
@@ -15,7 +14,6 @@ export class FileStore implements PieceStore {
   readonly finalPath: string;
   readonly partPath: string;
   private handle: fs.promises.FileHandle | undefined;
-  private lock: DownloadLock | undefined;
   private completed = false;
   private piecesWritten = 0;
   private slab: Buffer | undefined;
@@ -33,7 +31,7 @@ export class FileStore implements PieceStore {
       this.handle = await fs.promises.open(this.finalPath, 'r');
       return Bitfield.full(geometry.numPieces);
     }
-    this.lock = DownloadLock.acquire(path.dirname(this.partPath), this.ctx.selfId);
+    await fs.promises.mkdir(path.dirname(this.partPath), { recursive: true });
     this.handle = await fs.promises.open(this.partPath, 'w+');
     await this.handle.truncate(common.fileSize);
     return new Bitfield(geometry.numPieces);
@@ -82,8 +80,6 @@ export class FileStore implements PieceStore {
     await handle?.close();
     // A download that never got a single piece leaves nothing behind (e.g. the port was taken).
     if (!this.ctx.self.hasFile && !this.completed && this.piecesWritten === 0) await fs.promises.rm(this.partPath, { force: true });
-    this.lock?.release();
-    this.lock = undefined;
   }
 
   /**

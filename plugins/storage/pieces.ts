@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Bitfield } from '../../core/bitfield';
 import { PieceStore, PluginContext, PluginDefinition } from '../../core/plugin/contracts';
-import { DownloadLock } from './download-lock';
 import { checkPieceData, checkPieceIndex, checkSeedFile, sharedFilePath } from './store-checks';
 
 /**
@@ -32,7 +31,6 @@ export class PiecesStore implements PieceStore {
   readonly piecesDir: string;
   /** Pieces held: on disk as piece files, or in the complete file. */
   private held: Bitfield | undefined;
-  private lock: DownloadLock | undefined;
   /** The complete file, for a seeder or once the pieces are merged. */
   private whole: fs.promises.FileHandle | undefined;
   private piecesWritten = 0;
@@ -57,7 +55,6 @@ export class PiecesStore implements PieceStore {
       this.held = Bitfield.full(geometry.numPieces);
       return Bitfield.full(geometry.numPieces);
     }
-    this.lock = DownloadLock.acquire(path.dirname(this.finalPath), this.ctx.selfId);
     await fs.promises.rm(this.piecesDir, { recursive: true, force: true });
     await fs.promises.mkdir(this.piecesDir, { recursive: true });
     this.held = new Bitfield(geometry.numPieces);
@@ -112,8 +109,6 @@ export class PiecesStore implements PieceStore {
     await whole?.close();
     // A download that never got a single piece leaves nothing behind (e.g. the port was taken).
     if (!this.ctx.self.hasFile && !this.completed && this.piecesWritten === 0) await fs.promises.rm(this.piecesDir, { recursive: true, force: true });
-    this.lock?.release();
-    this.lock = undefined;
   }
 
   private async mergeAndSwitch(): Promise<void> {

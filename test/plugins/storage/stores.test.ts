@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -186,35 +185,6 @@ describe('plugins/storage (every store)', () => {
     });
   }
 
-  for (const def of [file, pieces]) {
-    describe(`${def.name}: one process per peer_<id>/`, () => {
-      it('refuses a second store of the same leecher while the first downloads, and leaves the first intact', async () => {
-        const first = create(def, LEECHER);
-        await first.open();
-        for (let i = 0; i < 5; i++) await first.write(i, pieceOf(i));
-        const err = await rejection(create(def, LEECHER).open());
-        expect(err.message).to.match(new RegExp(`peer_${LEECHER} is in use by process ${process.pid} \\(another peer ${LEECHER} is running`));
-        for (let i = 0; i < 5; i++) expect(Buffer.from(await first.read(i)).equals(pieceOf(i)), `piece ${i}`).to.equal(true);
-        for (let i = 5; i < geometry.numPieces; i++) await first.write(i, pieceOf(i));
-        await first.complete();
-        await first.close();
-        expect(filesUnder(path.join(dir, `peer_${LEECHER}`))).to.deep.equal([FILE_NAME]);
-        expect(fs.readFileSync(finalFile(LEECHER)).equals(content)).to.equal(true);
-        // Released: the next run may start.
-        await create(def, LEECHER).open();
-      });
-
-      it('takes over a lock left by a process that is gone', async () => {
-        const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
-        fs.mkdirSync(path.join(dir, `peer_${LEECHER}`), { recursive: true });
-        fs.writeFileSync(path.join(dir, `peer_${LEECHER}`, '.lock'), `${gone}\n`);
-        const store = create(def, LEECHER);
-        await store.open();
-        expect(fs.readFileSync(path.join(dir, `peer_${LEECHER}`, '.lock'), 'utf8')).to.equal(`${process.pid}\n`);
-      });
-    });
-  }
-
   describe('pieces (its own rules)', () => {
     it('keeps one file per piece in peer_<id>/pieces/ until complete, and no temp files', async () => {
       const store = create(pieces, LEECHER);
@@ -222,8 +192,7 @@ describe('plugins/storage (every store)', () => {
       await store.write(4, pieceOf(4));
       await store.write(10, pieceOf(10));
       const peerDir = path.join(dir, `peer_${LEECHER}`);
-      // .lock: held while this process downloads (released at close).
-      expect(filesUnder(peerDir)).to.deep.equal(['.lock', path.join('pieces', '10.piece'), path.join('pieces', '4.piece')]);
+      expect(filesUnder(peerDir)).to.deep.equal([path.join('pieces', '10.piece'), path.join('pieces', '4.piece')]);
       expect(fs.readFileSync(path.join(peerDir, 'pieces', '10.piece')).equals(pieceOf(10))).to.equal(true);
     });
 
