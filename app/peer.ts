@@ -7,6 +7,7 @@ import { DEFAULT_CONFIG_DIR, DEFAULT_MANIFEST } from '../core/paths';
 import { positiveNumber, sizeOption, wholeNumber } from './cli-options';
 import { isPluginPath, readManifest } from '../core/plugin/plugin-registry';
 import { EXIT_FAILURE, EXIT_USAGE, runPeer } from './run-peer';
+import { checkPeerOptions, PluginSelection } from '../core/runtime/compose-peer';
 import type { AbArgs, RunOnce } from './ab/ab-command';
 
 // Every peer process starts from this file: the other commands' modules (statistics, reports,
@@ -79,21 +80,23 @@ export function buildProgram(): Command {
       .requiredOption('--id <peerId>', 'this peer\'s id in peer_info.cfg', wholeNumber('--id', 0))
       .option('--dir <dir>', 'where peer_<id>/ lives', '.')
       .option('--log-dir <dir>', 'where log_peer_<id>.log is written', '.')
-      .addOption(new Option('--listen-host <host>', 'interface to listen on (default: all)')),
-  ).action(async (opts: PluginFlags & { id: number; dir: string; logDir: string; listenHost?: string }) => {
+      .addOption(new Option('--listen-host <host>', 'interface to listen on (default: all)'))
+      .option('--timeout <seconds>', 'give up after this long: say which pieces and peers it was waiting for, exit 1', positiveNumber('--timeout')),
+  ).action(async (opts: PluginFlags & { id: number; dir: string; logDir: string; listenHost?: string; timeout?: number }) => {
     process.exitCode = await runPeer({
       id: opts.id,
       configDir: opts.config ?? defaultConfigDir(),
       dataDir: opts.dir,
       logDir: opts.logDir,
       manifestFile: opts.manifest,
-      selection: { pieceSelector: opts.strategy, chokePolicy: opts.choke, rateMeter: opts.rateMeter, rateLimiter: opts.rateLimiter, storage: opts.storage, loggers: opts.logger },
-      limits: { upload: opts.uploadRate, download: opts.downloadRate },
+      selection: selectionOf(opts),
+      limits: limitsOf(opts),
       pipeline: opts.pipeline,
       endgame: opts.endgame,
       verbose: opts.verbose,
       seed: opts.seed,
       listenHost: opts.listenHost,
+      timeoutSeconds: opts.timeout,
     });
   });
 
@@ -103,15 +106,24 @@ export function buildProgram(): Command {
       .description('run every peer of the peer file on this machine as separate processes, then verify every copy')
       .option('--dir <dir>', 'working folder for peer_<id>/ folders and logs', 'run')
       .option('--timeout <seconds>', 'give up after this long', wholeNumber('--timeout', 1), 600)
-      .option('--quiet', 'no progress display', false),
-  ).action(async (opts: PluginFlags & { dir: string; timeout: number; quiet: boolean }) => {
+      .option('--quiet', 'no progress display', false)
+      .option('--make-file', 'create a missing seeder file from random bytes (done anyway for the shipped demo config)', false),
+  ).action(async (opts: PluginFlags & { dir: string; timeout: number; quiet: boolean; makeFile: boolean }) => {
     const { runSwarmCommand } = await import('./swarm-command');
+    const configDir = opts.config ?? defaultConfigDir();
     process.exitCode = await runSwarmCommand({
-      configDir: opts.config ?? defaultConfigDir(),
+      configDir,
       dir: opts.dir,
       timeoutSeconds: opts.timeout,
       quiet: opts.quiet,
+      makeFile: opts.makeFile,
       peerArgs: passThroughArgs(opts),
+      checkPeers: (config) => {
+        const manifest = readManifest(opts.manifest);
+        for (const p of config.peers) {
+          checkPeerOptions({ id: p.id, configDir, config, dataDir: opts.dir, logDir: opts.dir, manifest, selection: selectionOf(opts), limits: limitsOf(opts), pipeline: opts.pipeline, endgame: opts.endgame, verbose: opts.verbose });
+        }
+      },
     });
   });
 
@@ -162,6 +174,14 @@ export function buildProgram(): Command {
     });
 
   return program;
+}
+
+function selectionOf(opts: PluginFlags): Partial<PluginSelection> {
+  return { pieceSelector: opts.strategy, chokePolicy: opts.choke, rateMeter: opts.rateMeter, rateLimiter: opts.rateLimiter, storage: opts.storage, loggers: opts.logger };
+}
+
+function limitsOf(opts: PluginFlags): { upload?: number; download?: number } {
+  return { upload: opts.uploadRate, download: opts.downloadRate };
 }
 
 /** The plugin flags of `swarm`, passed on to each peer process. */

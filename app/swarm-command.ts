@@ -1,6 +1,10 @@
 import * as path from 'node:path';
 import cliProgress from 'cli-progress';
 import { ConfigError } from '../core/config/config-error';
+import { loadSwarmConfig, SwarmConfig } from '../core/config/load-config';
+import { HashFileError } from '../core/integrity/piece-hashes';
+import { DEFAULT_CONFIG_DIR } from '../core/paths';
+import { PluginLoadError } from '../core/plugin/plugin-registry';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './run-peer';
 import { LocalSwarmResult, runLocalSwarm } from './swarm/local-swarm';
 
@@ -10,7 +14,13 @@ export interface SwarmCommandArgs {
   readonly timeoutSeconds: number;
   readonly quiet: boolean;
   readonly peerArgs: readonly string[];
+  /** Create a missing seeder file from random bytes (always allowed for the shipped demo config). */
+  readonly makeFile: boolean;
+  /** Checks every peer's options as `peer run` would (throws a usage error): run before any process starts. */
+  readonly checkPeers: (config: SwarmConfig) => void;
 }
+
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 /** `peer swarm`: the whole swarm on this machine, with progress and a verified summary. */
 export async function runSwarmCommand(args: SwarmCommandArgs): Promise<number> {
@@ -27,6 +37,22 @@ export async function runSwarmCommand(args: SwarmCommandArgs): Promise<number> {
     if (multibar) multibar.log(`${line}\n`);
     else process.stderr.write(`${line}\n`);
   };
+  // A misspelt plugin, a bad option or config: said before any process starts or any file is made.
+  try {
+    args.checkPeers(loadSwarmConfig(args.configDir));
+  } catch (err) {
+    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    return err instanceof ConfigError || err instanceof PluginLoadError || err instanceof HashFileError ? EXIT_USAGE : EXIT_FAILURE;
+  }
+  // Stopped by a signal, the swarm stops its peers first (they also end by themselves if this process is killed outright).
+  const stopping = new AbortController();
+  let caught: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    caught = signal;
+    stopping.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   let result: LocalSwarmResult;
   try {
     say(`swarm: config ${path.resolve(args.configDir)}, working folder ${path.resolve(args.dir)}`);
@@ -34,6 +60,8 @@ export async function runSwarmCommand(args: SwarmCommandArgs): Promise<number> {
       configDir: args.configDir,
       dir: args.dir,
       peerArgs: args.peerArgs,
+      makeFile: args.makeFile || path.resolve(args.configDir) === DEFAULT_CONFIG_DIR,
+      signal: stopping.signal,
       timeoutMs: args.timeoutSeconds * 1000,
       onProgress: (id, have, total) => {
         if (!multibar) return;
@@ -50,8 +78,15 @@ export async function runSwarmCommand(args: SwarmCommandArgs): Promise<number> {
     multibar?.stop();
     process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
     return err instanceof ConfigError ? EXIT_USAGE : EXIT_FAILURE;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
   multibar?.stop();
+  if (caught) {
+    process.stderr.write(`swarm: stopped by ${caught}; every peer has ended\n`);
+    return SIGNAL_EXIT[caught] ?? EXIT_FAILURE;
+  }
   process.stdout.write(formatSummary(result));
   return result.ok ? EXIT_OK : EXIT_FAILURE;
 }

@@ -10,6 +10,7 @@ export type SwarmEventBody =
   | { readonly kind: 'listening'; readonly port: number }
   | { readonly kind: 'connected'; readonly peer: PeerId; readonly direction: 'outbound' | 'inbound' }
   | { readonly kind: 'connection-rejected'; readonly peer?: PeerId; readonly reason: string }
+  | { readonly kind: 'dial-failed'; readonly peer: PeerId; readonly address: string; readonly code?: string; readonly reason: string }
   | { readonly kind: 'disconnected'; readonly peer: PeerId; readonly reason: string }
   | { readonly kind: 'protocol-violation'; readonly peer: PeerId; readonly reason: string }
   | { readonly kind: 'preferred-changed'; readonly neighbors: readonly PeerId[] }

@@ -56,6 +56,7 @@ export async function runRealOnce(spec: SwarmSpec, variant: Variant, pair: numbe
       },
       startDelayMs: (peer) => shapeOf(peer.id).joinMs,
       timeoutMs: spec.timeoutMs,
+      makeFile: true,
     });
     const failure = result.timedOut
       ? `timed out after ${(spec.timeoutMs / 1000).toFixed(0)} s`

@@ -12,6 +12,16 @@ import { EngineSettings } from './engine-settings';
 import { Neighbor } from './neighbor';
 import { errorText, PluginGuard } from './plugin-guard';
 
+/** A snapshot of what a running peer still waits for. */
+export interface EngineStatus {
+  /** False while the store is still opening. */
+  readonly opened: boolean;
+  readonly total: number;
+  /** Pieces we lack, ascending. */
+  readonly missing: readonly number[];
+  readonly neighbors: ReadonlyArray<{ readonly id: PeerId; readonly connected: boolean; readonly complete: boolean; readonly pieces?: number; readonly requested: readonly number[] }>;
+}
+
 /**
  * The protocol's state machine: what to send to whom, when. It holds the
  * swarm state, asks plugins for decisions (which piece, whom to unchoke),
@@ -21,6 +31,7 @@ import { errorText, PluginGuard } from './plugin-guard';
 @injectable()
 export class PeerEngine {
   private own!: Bitfield;
+  private opened = false;
   private readonly neighbors = new Map<PeerId, Neighbor>();
   /** For each piece being fetched, the neighbours it was requested from. */
   private readonly requested = new Map<number, Set<PeerId>>();
@@ -68,6 +79,7 @@ export class PeerEngine {
       const own = await Promise.race([opened, done.then(() => undefined)]);
       if (own === undefined) return done;
       this.own = own;
+      this.opened = true;
     } catch (err) {
       this.subscriptions.unsubscribe();
       this.finished = true;
@@ -95,6 +107,20 @@ export class PeerEngine {
     if (this.finished) return;
     await this.shutdown();
     this.rejectRun?.(new Error(`stopped before the swarm completed: ${reason}`));
+  }
+
+  /** What the peer still waits for: the pieces it lacks and, per listed neighbour, what it knows of it (for a give-up message). */
+  status(): EngineStatus {
+    const own = this.own;
+    const missing: number[] = [];
+    if (this.opened) for (let i = 0; i < own.size; i++) if (!own.has(i)) missing.push(i);
+    const neighbors = this.settings.peers
+      .filter((p) => p.id !== this.settings.self.id)
+      .map((p) => {
+        const n = this.neighbors.get(p.id);
+        return { id: p.id, connected: n !== undefined && !n.closed, complete: this.completePeers.has(p.id), pieces: n?.bitfield.count, requested: n ? [...n.outstanding.keys()] : [] };
+      });
+    return { opened: this.opened, total: this.settings.geometry.numPieces, missing, neighbors };
   }
 
   /** open() and complete() may touch the whole file (load it, merge it): allow for 1 MB/s on top. */

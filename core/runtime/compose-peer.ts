@@ -13,6 +13,9 @@ import { TOKENS } from '../plugin/tokens';
 import { PieceGeometry } from '../protocol/geometry';
 import { Transport } from '../transport/link';
 import { TcpTransport } from '../transport/tcp-transport';
+import { TcpListener } from '../transport/tcp-listener';
+import { PeerInfo } from '../config/peer-info';
+import { PieceHashes, readHashFileIfPresent } from '../integrity/piece-hashes';
 import { SeededRandom } from '../util/random';
 
 /** Which plugin to use for each kind: manifest names or paths to .js files. */
@@ -65,6 +68,27 @@ export interface PeerOptions {
   readonly transport?: Transport;
   /** Host to listen on; defaults to all interfaces. */
   readonly listenHost?: string;
+  /** The peer's port, already bound by the caller (before any file was touched). */
+  readonly listener?: TcpListener;
+}
+
+/** What checking a peer's options found: everything composing it needs, nothing created yet. */
+export interface CheckedPeer {
+  readonly config: SwarmConfig;
+  readonly self: PeerInfo;
+  readonly selection: PluginSelection;
+  readonly definitions: PluginDefinitions;
+  /** The config folder's `<FileName>.hashes`, when it has one. */
+  readonly pieceHashes: PieceHashes | undefined;
+}
+
+interface PluginDefinitions {
+  readonly pieceSelector: PluginDefinition<'piece-selector'>;
+  readonly chokePolicy: PluginDefinition<'choke-policy'>;
+  readonly rateMeter: PluginDefinition<'rate-meter'>;
+  readonly rateLimiter: PluginDefinition<'rate-limiter'>;
+  readonly storage: PluginDefinition<'storage'>;
+  readonly loggers: readonly PluginDefinition<'logger'>[];
 }
 
 export interface ComposedPeer {
@@ -76,16 +100,43 @@ export interface ComposedPeer {
 }
 
 /**
- * The composition root: reads the config, loads the selected plugins, and
- * registers everything in a DI container that builds the engine. Throws
- * ConfigError or PluginLoadError (usage errors) before anything is written.
+ * Reads the config and the hash file and loads every selected plugin, without
+ * creating anything: a bad config, hash file, plugin name or option throws
+ * ConfigError, HashFileError or PluginLoadError (usage errors) here.
  */
-export function composePeer(options: PeerOptions): ComposedPeer {
+export function checkPeerOptions(options: PeerOptions): CheckedPeer {
   const config = options.config ?? loadSwarmConfig(options.configDir);
   const self = config.peers.find((p) => p.id === options.id);
   if (!self) throw new ConfigError(config.peerFile, undefined, `peer ${options.id} is not listed (listed: ${config.peers.map((p) => p.id).join(', ')})`);
   if (!Number.isInteger(options.pipeline) || options.pipeline < 1) throw new PluginLoadError(`--pipeline must be a whole number >= 1, got ${options.pipeline}`);
   const selection = resolveSelection(options.selection, config.common.plugins, config.commonFile);
+  const load = <K extends PluginKind>(kind: K, ref: string): PluginDefinition<K> => loadPlugin(kind, ref, options.manifest);
+  const definitions: PluginDefinitions = {
+    pieceSelector: load('piece-selector', selection.pieceSelector),
+    chokePolicy: load('choke-policy', selection.chokePolicy),
+    rateMeter: load('rate-meter', selection.rateMeter),
+    rateLimiter: load('rate-limiter', selection.rateLimiter),
+    storage: load('storage', selection.storage),
+    loggers: selection.loggers.map((ref) => load('logger', ref)),
+  };
+  if (!options.transport) {
+    for (const def of [definitions.pieceSelector, definitions.chokePolicy, definitions.rateMeter, definitions.rateLimiter, definitions.storage, ...definitions.loggers]) {
+      if (def.simulationOnly) throw new PluginLoadError(`${def.kind} plugin "${def.name}" is for simulations only and cannot serve real peers`);
+    }
+  }
+  const geometry = new PieceGeometry(config.common.fileSize, config.common.pieceSize);
+  // A simulator composing many peers from one config reads no hash file: its store keeps no bytes to check.
+  const pieceHashes = options.transport ? undefined : readHashFileIfPresent(options.configDir, config.common.fileName, geometry);
+  return { config, self, selection, definitions, pieceHashes };
+}
+
+/**
+ * The composition root: checks the options (see checkPeerOptions), then
+ * creates the selected plugins and registers everything in a DI container
+ * that builds the engine.
+ */
+export function composePeer(options: PeerOptions): ComposedPeer {
+  const { config, self, selection, definitions, pieceHashes } = checkPeerOptions(options);
   const geometry = new PieceGeometry(config.common.fileSize, config.common.pieceSize);
   const scheduler = options.scheduler ?? asyncScheduler;
   const random = new SeededRandom(options.seed);
@@ -102,22 +153,8 @@ export function composePeer(options: PeerOptions): ComposedPeer {
     commonFile: config.commonFile,
     verbose: options.verbose,
     limits: options.limits ?? {},
+    pieceHashes,
   };
-  // Load every plugin before creating any, so a bad name fails before a log file or folder appears.
-  const load = <K extends PluginKind>(kind: K, ref: string): PluginDefinition<K> => loadPlugin(kind, ref, options.manifest);
-  const definitions = {
-    pieceSelector: load('piece-selector', selection.pieceSelector),
-    chokePolicy: load('choke-policy', selection.chokePolicy),
-    rateMeter: load('rate-meter', selection.rateMeter),
-    rateLimiter: load('rate-limiter', selection.rateLimiter),
-    storage: load('storage', selection.storage),
-    loggers: selection.loggers.map((ref) => load('logger', ref)),
-  };
-  if (!options.transport) {
-    for (const def of [definitions.pieceSelector, definitions.chokePolicy, definitions.rateMeter, definitions.rateLimiter, definitions.storage, ...definitions.loggers]) {
-      if (def.simulationOnly) throw new PluginLoadError(`${def.kind} plugin "${def.name}" is for simulations only and cannot serve real peers`);
-    }
-  }
   const pieceSelector = definitions.pieceSelector.create(context);
   const chokePolicy = definitions.chokePolicy.create(context);
   const rateMeter = definitions.rateMeter.create(context);
@@ -135,7 +172,7 @@ export function composePeer(options: PeerOptions): ComposedPeer {
     storeTimeoutMs: options.storeTimeoutMs ?? 30_000,
     pluginNames: selection,
   };
-  const transport = options.transport ?? new TcpTransport({ self, peers: config.peers, geometry, events, listenHost: options.listenHost, limiter });
+  const transport = options.transport ?? new TcpTransport({ self, peers: config.peers, geometry, events, listenHost: options.listenHost, limiter, listener: options.listener });
 
   const container = rootContainer.createChildContainer();
   container.register(TOKENS.Settings, { useValue: settings });

@@ -7,6 +7,7 @@ import { PieceGeometry } from '../protocol/geometry';
 import { NeighborLink, Transport } from './link';
 import { RateLimiter } from '../plugin/contracts';
 import { handshakeSocket, TcpLink } from './tcp-link';
+import { TcpListener } from './tcp-listener';
 
 export interface TcpTransportOptions {
   readonly self: PeerInfo;
@@ -21,6 +22,8 @@ export interface TcpTransportOptions {
   readonly maxRetryMs?: number;
   /** Shapes piece traffic to the peer's bandwidth limits. */
   readonly limiter?: RateLimiter;
+  /** The port, already bound (a peer binds it before touching any file); otherwise start() binds it. */
+  readonly listener?: TcpListener;
 }
 
 /**
@@ -30,7 +33,7 @@ export interface TcpTransportOptions {
 export class TcpTransport implements Transport {
   private readonly links = new Subject<NeighborLink>();
   readonly links$: Observable<NeighborLink> = this.links.asObservable();
-  private readonly server = net.createServer((socket) => this.onInbound(socket));
+  private listener: TcpListener | undefined;
   private readonly connected = new Map<PeerId, TcpLink>();
   /** Sockets still in the handshake: the only ones stop() may cut without losing data. */
   private readonly handshaking = new Set<net.Socket>();
@@ -41,17 +44,10 @@ export class TcpTransport implements Transport {
 
   async start(): Promise<void> {
     const { self } = this.options;
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: NodeJS.ErrnoException): void => {
-        reject(new Error(err.code === 'EADDRINUSE' ? `port ${self.port} is already in use (peer ${self.id})` : `cannot listen on port ${self.port}: ${err.message}`));
-      };
-      this.server.once('error', onError);
-      this.server.listen({ port: self.port, host: this.options.listenHost, exclusive: true }, () => {
-        this.server.off('error', onError);
-        this.server.on('error', (err) => this.options.events.emit({ kind: 'error', message: `listener: ${err.message}` }));
-        resolve();
-      });
-    });
+    const listener = this.options.listener ?? (await TcpListener.bind(self.port, this.options.listenHost, `peer ${self.id}`));
+    this.listener = listener;
+    listener.server.on('error', (err) => this.options.events.emit({ kind: 'error', message: `listener: ${err.message}` }));
+    listener.adopt((socket) => this.onInbound(socket));
     this.options.events.emit({ kind: 'listening', port: self.port });
     for (const peer of this.earlierPeers()) this.dial(peer, 0);
   }
@@ -63,7 +59,7 @@ export class TcpTransport implements Transport {
     for (const s of this.handshaking) s.destroy();
     // Links close gracefully: what was sent on them (the last haves, a bitfield) still arrives.
     for (const link of [...this.connected.values()]) link.close('shutting down');
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await (this.listener ?? this.options.listener)?.close();
     this.links.complete();
   }
 
@@ -77,10 +73,11 @@ export class TcpTransport implements Transport {
     const socket = net.connect({ host: peer.host, port: peer.port });
     this.track(socket);
     let settled = false;
-    const retry = (): void => {
+    const retry = (err: NodeJS.ErrnoException): void => {
       if (settled) return;
       settled = true;
       socket.destroy();
+      this.options.events.emit({ kind: 'dial-failed', peer: peer.id, address: `${peer.host}:${peer.port}`, code: err.code, reason: err.message });
       this.schedule(() => this.dial(peer, attempt + 1), this.backoff(attempt));
     };
     socket.once('error', retry);

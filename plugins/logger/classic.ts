@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import log4js from 'log4js';
 import { Observable } from 'rxjs';
@@ -49,7 +50,29 @@ let cachedPrefix = '';
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
 /**
- * Writes exactly the classic lines to log_peer_<id>.log through log4js. A
+ * The log appends across runs (a restarted peer's history stays). A run
+ * killed in the middle of a write may have left a line without its end: end
+ * it, so the next run's first line starts on a line of its own.
+ */
+function endLastLine(file: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return; // no log yet
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const last = Buffer.alloc(1);
+    if (size > 0 && fs.readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a) fs.appendFileSync(file, '\n');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Writes exactly the classic lines to log_peer_<id>.log through log4js,
+ * appending to what earlier runs wrote. A
  * busy peer logs thousands of lines a second, and log4js costs far more per
  * call than per byte, so lines are handed over in batches (one call per
  * 20 ms); the file reads the same, line for line.
@@ -62,12 +85,13 @@ export class ClassicLogger implements EventLogger {
 
   constructor(private readonly ctx: PluginContext) {
     this.file = path.join(ctx.logDir, `log_peer_${ctx.selfId}.log`);
+    endLastLine(this.file);
     const category = `classic-${ctx.selfId}`;
     log4js.configure({
       // fileSync, not file: the stream-based appender re-decodes every chunk for a debug message even
       // when debugging is off, which made logging a tenth of a busy peer's CPU. Batches keep the
       // synchronous appends to a few dozen a second.
-      appenders: { [category]: { type: 'fileSync', filename: this.file, flags: 'w', layout: { type: 'messagePassThrough' } } },
+      appenders: { [category]: { type: 'fileSync', filename: this.file, flags: 'a', layout: { type: 'messagePassThrough' } } },
       categories: { default: { appenders: [category], level: 'info' } },
     });
     this.logger = log4js.getLogger(category);

@@ -16,7 +16,7 @@ export class JsonlLogger implements EventLogger {
 
   constructor(ctx: PluginContext) {
     this.file = path.join(ctx.logDir, `log_peer_${ctx.selfId}.jsonl`);
-    this.out = fs.createWriteStream(this.file, { flags: 'w' });
+    this.out = fs.createWriteStream(this.file, { flags: 'a' }); // a restarted peer's earlier runs stay
   }
 
   attach(events$: Observable<SwarmEvent>): void {
