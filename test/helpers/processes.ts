@@ -1,0 +1,97 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { PACKAGE_ROOT } from '../../core/paths';
+
+export const PEER_SCRIPT = path.join(PACKAGE_ROOT, 'dist', 'app', 'peer.js');
+
+/** A process started by a test, with what it wrote so far. */
+export interface Running {
+  readonly child: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stdout: string;
+  stderr: string;
+}
+
+/** Starts `node dist/app/peer.js <args>` (or another command) in `cwd`, collecting its output. */
+export function start(args: readonly string[], cwd: string, command = process.execPath, script: string | undefined = PEER_SCRIPT): Running {
+  const child = spawn(command, script ? [script, ...args] : [...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r: Running = {
+    child,
+    stdout: '',
+    stderr: '',
+    exited: new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal }))),
+  };
+  child.stdout!.on('data', (c: Buffer) => (r.stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (r.stderr += c.toString()));
+  return r;
+}
+
+/** Polls `check` every 25 ms until it returns true; fails after `timeoutMs` or when `running` exits first. */
+export async function until(what: string, check: () => boolean, timeoutMs = 15000, running?: Running): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (running && running.child.exitCode !== null) throw new Error(`exited with ${running.child.exitCode} while waiting for ${what}:\n${running.stderr}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${running ? `; stderr:\n${running.stderr}` : ''}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Whether `file` exists and contains `text`. */
+export function fileHas(file: string, text: string | RegExp): boolean {
+  if (!fs.existsSync(file)) return false;
+  const content = fs.readFileSync(file, 'utf8');
+  return typeof text === 'string' ? content.includes(text) : text.test(content);
+}
+
+/** The pids whose parent is `pid` (Linux /proc). */
+export function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readStat(Number(entry));
+    if (stat && stat.ppid === pid) out.push(Number(entry));
+  }
+  return out;
+}
+
+/** A process that has not exited (a zombie has exited: it holds no port and runs no code). */
+export function isRunning(pid: number): boolean {
+  const stat = readStat(pid);
+  return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X';
+}
+
+function readStat(pid: number): { state: string; ppid: number } | undefined {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name is in parentheses and may hold spaces: the fields after it are plain.
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0]!, ppid: Number(fields[1]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether something listens on `port` of 127.0.0.1 (a bind there fails). */
+export async function portHeld(port: number): Promise<boolean> {
+  const server = net.createServer();
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(true));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(false)));
+  });
+}
+
+/** Every file under `dir` with its bytes, by relative path: a before/after snapshot. */
+export function snapshot(dir: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, e.name);
+      if (e.isDirectory()) walk(full);
+      else out.set(path.relative(dir, full), fs.readFileSync(full));
+    }
+  };
+  walk(dir);
+  return out;
+}
