@@ -7,7 +7,7 @@ import { DEFAULT_CONFIG_DIR, DEFAULT_MANIFEST } from '../core/paths';
 import { positiveNumber, sizeOption, wholeNumber } from './cli-options';
 import { isPluginPath, readManifest } from '../core/plugin/plugin-registry';
 import { EXIT_FAILURE, EXIT_USAGE, runPeer } from './run-peer';
-import { checkPeerOptions, PluginSelection } from '../core/runtime/compose-peer';
+import { checkPeerOptions, PluginSelection } from './compose/compose-peer';
 import type { AbArgs, RunOnce } from './ab/ab-command';
 
 // Every peer process starts from this file: the other commands' modules (statistics, reports,
@@ -34,8 +34,8 @@ export function defaultConfigDir(): string {
 /** Plugin choices shared by `run` and `swarm`. */
 function pluginOptions(cmd: Command): Command {
   return cmd
-    .option('--strategy <name|path>', 'piece-selection plugin (default: random)')
-    .option('--choke <name|path>', 'choke-policy plugin (default: classic)')
+    .option('--strategy <name|path>', 'strategy plugin: which piece to request next (default: random)')
+    .option('--choke <name|path>', 'choke plugin (default: classic)')
     .option('--rate-meter <name|path>', 'rate-meter plugin the choke policy ranks by (default: interval)')
     .option('--rate-limiter <name|path>', 'rate-limiter plugin that applies --upload-rate/--download-rate (default: token-bucket)')
     .option('--upload-rate <rate>', 'cap piece uploads, e.g. 512KiB (per second)', sizeOption('--upload-rate'))
@@ -177,7 +177,7 @@ export function buildProgram(): Command {
 }
 
 function selectionOf(opts: PluginFlags): Partial<PluginSelection> {
-  return { pieceSelector: opts.strategy, chokePolicy: opts.choke, rateMeter: opts.rateMeter, rateLimiter: opts.rateLimiter, storage: opts.storage, loggers: opts.logger };
+  return { strategy: opts.strategy, choke: opts.choke, rateMeter: opts.rateMeter, rateLimiter: opts.rateLimiter, storage: opts.storage, loggers: opts.logger };
 }
 
 function limitsOf(opts: PluginFlags): { upload?: number; download?: number } {

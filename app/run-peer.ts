@@ -3,7 +3,7 @@ import { ConfigError } from '../core/config/config-error';
 import { SwarmEvent } from '../core/events';
 import { HashFileError } from '../core/integrity/piece-hashes';
 import { PluginLoadError, readManifest } from '../core/plugin/plugin-registry';
-import { CheckedPeer, checkPeerOptions, composePeer, ComposedPeer, PeerOptions, PluginSelection } from '../core/runtime/compose-peer';
+import { CheckedPeer, checkPeerOptions, composePeer, ComposedPeer, PeerOptions, PluginSelection } from './compose/compose-peer';
 import { TcpListener } from '../core/transport/tcp-listener';
 import { FolderLock } from './folder-lock';
 import { stderrSay, timeoutNotice, watchNeighbours } from './peer-notices';

@@ -49,8 +49,8 @@ function buildSimProgram(): Command {
     .option('--peers <n>', 'peers in the swarm, one of them the seeder', wholeNumber('--peers', 2), 50)
     .addOption(new Option('--file-size <size>', 'size of the shared file, e.g. 64MiB').argParser(sizeOption('--file-size')).default(64 * 1024 * 1024, '64MiB'))
     .addOption(new Option('--piece-size <size>', 'piece size, e.g. 256KiB').argParser(sizeOption('--piece-size')).default(256 * 1024, '256KiB'))
-    .option('--strategy <name|path>', 'piece-selection plugin (default: random)')
-    .option('--choke <name|path>', 'choke-policy plugin (default: classic)')
+    .option('--strategy <name|path>', 'strategy plugin: which piece to request next (default: random)')
+    .option('--choke <name|path>', 'choke plugin (default: classic)')
     .option('--rate-meter <name|path>', 'rate-meter plugin (default: interval)')
     .option('--pipeline <n>', 'requests outstanding per neighbour (the classic protocol: 1)', wholeNumber('--pipeline', 1), 1)
     .option('--endgame', 'near the end, also request pieces already asked of others')
@@ -109,7 +109,7 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
       shapes: shapePeers(profile, flags.peers, flags.seed),
       degree,
       seed: flags.seed,
-      selection: { pieceSelector: flags.strategy, chokePolicy: flags.choke, rateMeter: flags.rateMeter },
+      selection: { strategy: flags.strategy, choke: flags.choke, rateMeter: flags.rateMeter },
       pipeline: flags.pipeline,
       endgame: flags.endgame === true,
       manifest: readManifest(flags.manifest),

@@ -13,7 +13,7 @@ function main(): void {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
   const manifest = readManifest(DEFAULT_MANIFEST);
   const variants: Array<[string, string[]]> = [['classic', []]];
-  if (manifest.some((e) => e.kind === 'piece-selector' && e.name === 'rarest-first')) variants.push(['--strategy rarest-first', ['--strategy', 'rarest-first']]);
+  if (manifest.some((e) => e.kind === 'strategy' && e.name === 'rarest-first')) variants.push(['--strategy rarest-first', ['--strategy', 'rarest-first']]);
   variants.push(['--pipeline 4', ['--pipeline', '4']]);
   const results: TransferFigures[] = [];
   process.stdout.write(`swarm transfer, default config, ${rounds} rounds per variant (figures in seconds)\n`);

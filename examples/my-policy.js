@@ -57,7 +57,7 @@ function chooseOptimistic(view, random) {
 }
 
 module.exports = {
-  kind: 'choke-policy',
+  kind: 'choke',
   name: 'sticky',
   description: 'top-k by rate, but a preferred neighbour keeps its slot unless a challenger is 25% faster',
   /** @param {PluginContext} context */

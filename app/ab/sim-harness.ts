@@ -16,7 +16,7 @@ export async function runSimOnce(spec: SwarmSpec, variant: Variant, pair: number
   const shapes = shapePeers(spec.profile, spec.peers, seed);
   const s = variant.settings;
   const selection: SimSelection = Object.fromEntries(
-    Object.entries({ pieceSelector: s.strategy, chokePolicy: s.choke, rateMeter: s['rate-meter'] }).filter(([, v]) => v !== undefined),
+    Object.entries({ strategy: s.strategy, choke: s.choke, rateMeter: s['rate-meter'] }).filter(([, v]) => v !== undefined),
   );
   const result = await simulate({
     peers: spec.peers,

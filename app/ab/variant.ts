@@ -4,8 +4,8 @@ import { Variant } from './model';
 
 /** Settings a variant may change, and the plugin kind each one names (if any). */
 const SETTINGS: Record<string, PluginKind | 'number' | 'flag'> = {
-  strategy: 'piece-selector',
-  choke: 'choke-policy',
+  strategy: 'strategy',
+  choke: 'choke',
   'rate-meter': 'rate-meter',
   storage: 'storage',
   pipeline: 'number',

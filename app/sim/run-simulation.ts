@@ -4,14 +4,14 @@ import * as path from 'node:path';
 import { SwarmEvent, SwarmEventKind } from '../../core/events';
 import { DEFAULT_MANIFEST } from '../../core/paths';
 import { ManifestEntry, readManifest } from '../../core/plugin/plugin-registry';
-import { ComposedPeer, composePeer, PluginSelection } from '../../core/runtime/compose-peer';
+import { ComposedPeer, composePeer, PluginSelection } from '../compose/compose-peer';
 import { SeededRandom } from '../../core/util/random';
 import { SimTarget } from '../../core/sim/event-queue';
 import { writeSimConfig } from './sim-config';
 import { loadSwarmConfig } from '../../core/config/load-config';
 import { SimNetwork } from '../../core/sim/sim-network';
 import { DrainMode, SimRunStats, SimScheduler } from '../../core/sim/sim-scheduler';
-import { dialPlan, randomNeighbourSets } from '../../core/sim/topology';
+import { dialPlan, randomNeighborSets } from '../../core/sim/topology';
 
 /** One peer's place in the simulated network (the same fields as a bandwidth profile's peer shape). */
 export interface SimPeerShape {
@@ -27,7 +27,7 @@ export interface SimPeerShape {
 }
 
 /** The plugin choices a simulation varies; storage is always 'virtual', the logger 'silent'. */
-export type SimSelection = Partial<Pick<PluginSelection, 'pieceSelector' | 'chokePolicy' | 'rateMeter'>>;
+export type SimSelection = Partial<Pick<PluginSelection, 'strategy' | 'choke' | 'rateMeter'>>;
 
 export interface SimulationOptions {
   readonly peers: number;
@@ -191,8 +191,8 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   const collectAll = options.collect === undefined || options.collect === 'all';
   const kept = new Set<SwarmEventKind>(collectAll ? [] : (options.collect as readonly SwarmEventKind[]));
 
-  const neighbourSets = randomNeighbourSets(n, degree, new SeededRandom(mixSeed(seed, 0x70707)));
-  const dials = dialPlan(neighbourSets, shapes.map((s) => s.joinMs));
+  const neighborSets = randomNeighborSets(n, degree, new SeededRandom(mixSeed(seed, 0x70707)));
+  const dials = dialPlan(neighborSets, shapes.map((s) => s.joinMs));
 
   const configDir = writeSimConfig({
     ids,
@@ -371,7 +371,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         completedMs: s.completedMs,
         bytesSent: node.bytesSent,
         bytesReceived: node.bytesReceived,
-        degree: neighbourSets[s.index]!.length,
+        degree: neighborSets[s.index]!.length,
         outcome: s.outcome,
         failure: s.failure,
         events: s.events,

@@ -1,9 +1,10 @@
 import { CommonConfig } from '../config/common-config';
 import { PeerInfo } from '../config/peer-info';
+import { PieceHashes } from '../integrity/piece-hashes';
+import { GuardSettings } from '../plugin/guard/plugin-guard';
 import { PieceGeometry } from '../protocol/geometry';
-import { PluginNames } from './plugin-guard';
 
-export interface EngineSettings {
+export interface EngineSettings extends GuardSettings {
   readonly self: PeerInfo;
   readonly peers: readonly PeerInfo[];
   readonly common: CommonConfig;
@@ -14,7 +15,6 @@ export interface EngineSettings {
   readonly requestTimeoutMs: number;
   /** In endgame, also request pieces already asked of others (the first copy wins). */
   readonly endgame: boolean;
-  /** A store operation unanswered this long (ms) stops the peer. */
-  readonly storeTimeoutMs: number;
-  readonly pluginNames: PluginNames;
+  /** The expected hash of every piece (opt-in): a received piece that does not match is never written, counted or announced. */
+  readonly pieceHashes?: PieceHashes;
 }

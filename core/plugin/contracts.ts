@@ -16,7 +16,7 @@ import { Random } from '../util/random';
 // ---------------------------------------------------------------- piece selection
 
 /** What a piece selector may look at when choosing the next request to one neighbour. */
-export interface PieceSelectionView {
+export interface StrategyView {
   readonly neighbor: PeerId;
   readonly numPieces: number;
   /** Pieces we hold. */
@@ -27,10 +27,15 @@ export interface PieceSelectionView {
   availability(index: number): number;
 }
 
-export interface PieceSelector {
+export interface Strategy {
   /** One of `view.candidates`, or undefined to request nothing now. */
-  select(view: PieceSelectionView): number | undefined;
+  select(view: StrategyView): number | undefined;
 }
+
+/** @deprecated the kind is now called `strategy`: use Strategy. */
+export type PieceSelector = Strategy;
+/** @deprecated use StrategyView. */
+export type PieceSelectionView = StrategyView;
 
 // ---------------------------------------------------------------- choking
 
@@ -129,15 +134,28 @@ export interface EventLogger {
 // ---------------------------------------------------------------- plugin modules
 
 export interface PluginKinds {
-  'piece-selector': PieceSelector;
-  'choke-policy': ChokePolicy;
+  strategy: Strategy;
+  choke: ChokePolicy;
   'rate-meter': RateMeter;
   'rate-limiter': RateLimiter;
   storage: PieceStore;
   logger: EventLogger;
 }
 export type PluginKind = keyof PluginKinds;
-export const PLUGIN_KINDS: readonly PluginKind[] = ['piece-selector', 'choke-policy', 'rate-meter', 'rate-limiter', 'storage', 'logger'];
+export const PLUGIN_KINDS: readonly PluginKind[] = ['strategy', 'choke', 'rate-meter', 'rate-limiter', 'storage', 'logger'];
+
+/**
+ * Kind names of earlier releases, still accepted in manifests, plugin modules
+ * and `Plugin.<kind>` config keys so existing plugins keep loading.
+ */
+export const LEGACY_KINDS: Readonly<Record<string, PluginKind>> = { 'piece-selector': 'strategy', 'choke-policy': 'choke' };
+
+/** The kind a name stands for (current or legacy), or undefined. */
+export function pluginKindOf(name: unknown): PluginKind | undefined {
+  if (typeof name !== 'string') return undefined;
+  if ((PLUGIN_KINDS as readonly string[]).includes(name)) return name as PluginKind;
+  return LEGACY_KINDS[name];
+}
 
 /** Everything a plugin factory may use: the "components bag". */
 export interface PluginContext {

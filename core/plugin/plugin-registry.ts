@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PLUGIN_KINDS, PluginDefinition, PluginKind } from './contracts';
+import { PLUGIN_KINDS, PluginDefinition, PluginKind, pluginKindOf } from './contracts';
 
 /** A plugin that cannot be found or loaded, or does not fit its contract: a usage error. */
 export class PluginLoadError extends Error {
@@ -27,12 +27,11 @@ export function readManifest(file: string): ManifestEntry[] {
   if (!Array.isArray(list)) throw new PluginLoadError(`${file}: expected {"plugins": [...]}`);
   return list.map((raw: unknown, i) => {
     const e = raw as Partial<Record<'kind' | 'name' | 'module' | 'description', unknown>>;
-    if (typeof e.kind !== 'string' || !PLUGIN_KINDS.includes(e.kind as PluginKind)) {
-      throw new PluginLoadError(`${file}: plugins[${i}]: kind must be one of ${PLUGIN_KINDS.join(', ')}`);
-    }
+    const kind = pluginKindOf(e.kind);
+    if (!kind) throw new PluginLoadError(`${file}: plugins[${i}]: kind must be one of ${PLUGIN_KINDS.join(', ')}`);
     if (typeof e.name !== 'string' || typeof e.module !== 'string') throw new PluginLoadError(`${file}: plugins[${i}]: needs "name" and "module"`);
     return {
-      kind: e.kind as PluginKind,
+      kind,
       name: e.name,
       module: path.resolve(path.dirname(file), e.module),
       description: typeof e.description === 'string' ? e.description : '',
@@ -79,6 +78,10 @@ export function loadDefinition(modulePath: string, label = `plugin "${modulePath
   if (!def || typeof def.create !== 'function' || typeof def.name !== 'string') {
     throw new PluginLoadError(`${modulePath}: does not export a plugin (an object with kind, name, description and create())`);
   }
-  if (!PLUGIN_KINDS.includes(def.kind as PluginKind)) throw new PluginLoadError(`${modulePath}: unknown plugin kind "${String(def.kind)}" (kinds: ${PLUGIN_KINDS.join(', ')})`);
-  return def as PluginDefinition;
+  const kind = pluginKindOf(def.kind);
+  if (!kind) throw new PluginLoadError(`${modulePath}: unknown plugin kind "${String(def.kind)}" (kinds: ${PLUGIN_KINDS.join(', ')})`);
+  if (kind === def.kind) return def as PluginDefinition;
+  // A plugin written for a legacy kind name: present it under the current one.
+  const legacy = def as PluginDefinition;
+  return { kind, name: legacy.name, description: legacy.description, simulationOnly: legacy.simulationOnly, create: (context) => legacy.create(context) };
 }

@@ -1,13 +1,25 @@
-/** DI tokens: interfaces vanish at run time, so every injectable contract has a symbol. */
+/**
+ * DI tokens: interfaces vanish at run time, so every injectable contract has
+ * a symbol. The composition root (app/compose) registers a provider for
+ * each; a test or an embedding program replaces any one by registering its
+ * own in the container it passes to composePeer.
+ */
 export const TOKENS = {
+  /** EngineSettings (also read by the guard as GuardSettings). */
   Settings: Symbol('Settings'),
   Scheduler: Symbol('Scheduler'),
   Random: Symbol('Random'),
   EventBus: Symbol('EventBus'),
+  /** The PluginContext every plugin factory is called with. */
+  PluginContext: Symbol('PluginContext'),
+  /** PluginGuard: wraps every plugin the peer calls. */
+  Guard: Symbol('Guard'),
   Transport: Symbol('Transport'),
-  PieceSelector: Symbol('PieceSelector'),
-  ChokePolicy: Symbol('ChokePolicy'),
+  // One token per plugin kind (the kind's name, in PascalCase); Loggers holds several.
+  Strategy: Symbol('Strategy'),
+  Choke: Symbol('Choke'),
   RateMeter: Symbol('RateMeter'),
-  PieceStore: Symbol('PieceStore'),
+  RateLimiter: Symbol('RateLimiter'),
+  Storage: Symbol('Storage'),
   Loggers: Symbol('Loggers'),
 } as const;

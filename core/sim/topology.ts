@@ -9,7 +9,7 @@ import { Random } from '../util/random';
  * its neighbours). With `degree >= n - 1` it is the full mesh of the classic protocol.
  * Deterministic for a given `rng`. Returns each peer's neighbours.
  */
-export function randomNeighbourSets(n: number, degree: number, rng: Random): number[][] {
+export function randomNeighborSets(n: number, degree: number, rng: Random): number[][] {
   const sets: number[][] = Array.from({ length: n }, () => []);
   if (degree >= n - 1) {
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (j !== i) sets[i]!.push(j);

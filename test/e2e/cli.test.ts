@@ -49,7 +49,7 @@ describe('command line and config errors', function () {
   });
 
   it('rejects an unknown plugin name with exit 2, before writing anything', () => {
-    for (const [flag, kind] of [['--strategy', 'piece-selector'], ['--choke', 'choke-policy'], ['--storage', 'storage'], ['--logger', 'logger']]) {
+    for (const [flag, kind] of [['--strategy', 'strategy'], ['--choke', 'choke'], ['--storage', 'storage'], ['--logger', 'logger']]) {
       const r = run(PEER, ['--id', '1002', '--config', dir, '--dir', dir, '--log-dir', dir, flag!, 'nope'], dir);
       expect(r.code, flag).to.equal(2);
       expect(r.stderr).to.contain(`unknown ${kind} plugin "nope"`);
@@ -117,8 +117,8 @@ describe('command line and config errors', function () {
   it('lists the plugins of the manifest', () => {
     const r = run(PEER, ['plugins'], dir);
     expect(r.code).to.equal(0);
-    expect(r.stdout).to.match(/^piece-selector\/random\s+classic: /m);
-    expect(r.stdout).to.match(/^choke-policy\/classic\s+/m);
+    expect(r.stdout).to.match(/^strategy\/random\s+classic: /m);
+    expect(r.stdout).to.match(/^choke\/classic\s+/m);
     expect(r.stdout).to.match(/^storage\/file\s+/m);
     expect(r.stdout).to.match(/^logger\/classic\s+/m);
   });

@@ -27,7 +27,7 @@ describe('the example plugin from examples/', function () {
   it('passes its contract suite through `peer plugins test`', () => {
     const r = spawnSync(process.execPath, [path.join(PACKAGE_ROOT, 'dist', 'app', 'peer.js'), 'plugins', 'test', EXAMPLE], { encoding: 'utf8', timeout: 30000 });
     expect(r.status, r.stdout + r.stderr).to.equal(0);
-    expect(r.stdout).to.match(/choke-policy plugin "sticky"/);
+    expect(r.stdout).to.match(/choke plugin "sticky"/);
     expect(r.stdout).to.match(/\n4 passed, 0 failed\n/);
   });
 

@@ -17,8 +17,8 @@ describe('plugin matrix: 5-peer swarms over real sockets', function () {
   // Simulation-only plugins (a store that keeps no bytes) cannot serve real peers: not part of this matrix.
   const names = (kind: PluginKind): string[] => manifest.filter((e) => e.kind === kind && !loadPlugin(kind, e.name, manifest).simulationOnly).map((e) => e.name);
 
-  for (const strategy of names('piece-selector')) {
-    for (const choke of names('choke-policy')) {
+  for (const strategy of names('strategy')) {
+    for (const choke of names('choke')) {
       for (const storage of names('storage')) {
         it(`${strategy} x ${choke} x ${storage}`, async () => {
           const ports = await freePorts(5);
@@ -30,7 +30,7 @@ describe('plugin matrix: 5-peer swarms over real sockets', function () {
             unchokingInterval: 0.05,
             optimisticInterval: 0.1,
           });
-          const peers = fx.startAll(() => ({ pieceSelector: strategy, chokePolicy: choke, storage }));
+          const peers = fx.startAll(() => ({ strategy, choke, storage }));
           try {
             await Promise.all(peers.map((p) => p.done));
             for (const id of [1002, 1003, 1004, 1005]) expect(fs.readFileSync(fx.fileOf(id)).equals(fx.content), `peer ${id}`).to.equal(true);

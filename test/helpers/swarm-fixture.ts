@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { SwarmEvent } from '../../core/events';
 import { DEFAULT_MANIFEST } from '../../core/paths';
 import { readManifest } from '../../core/plugin/plugin-registry';
-import { composePeer, ComposedPeer, PluginSelection } from '../../core/runtime/compose-peer';
+import { composePeer, ComposedPeer, PluginSelection } from '../../app/compose/compose-peer';
 
 export interface FixturePeer {
   readonly id: number;

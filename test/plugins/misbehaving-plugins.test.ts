@@ -4,22 +4,22 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { SwarmEvent } from '../../core/events';
 import { PACKAGE_ROOT } from '../../core/paths';
-import { PluginSelection } from '../../core/runtime/compose-peer';
+import { PluginSelection } from '../../app/compose/compose-peer';
 import { freePorts } from '../helpers/ports';
 import { PeerTuning, RunningPeer, SwarmFixture } from '../helpers/swarm-fixture';
 
 const FILE_STORE = JSON.stringify(path.join(PACKAGE_ROOT, 'dist', 'plugins', 'storage', 'file.js'));
-const CLASSIC_CHOKE = JSON.stringify(path.join(PACKAGE_ROOT, 'dist', 'plugins', 'choke-policy', 'classic.js'));
+const CLASSIC_CHOKE = JSON.stringify(path.join(PACKAGE_ROOT, 'dist', 'plugins', 'choke', 'classic.js'));
 
 /** Plugins written the way a user would, as plain .js files loaded by path, each broken in one way. */
 const BAD_PLUGINS: Record<string, string> = {
-  'throwing-selector.js': `module.exports = { kind: 'piece-selector', name: 'throwing', description: 'throws', create: () => ({ select() { throw new Error('selector exploded'); } }) };`,
-  'owned-piece-selector.js': `module.exports = { kind: 'piece-selector', name: 'owned', description: 'always piece 0', create: () => ({ select: () => 0 }) };`,
-  'unoffered-piece-selector.js': `module.exports = { kind: 'piece-selector', name: 'unoffered', description: 'a piece nobody has', create: () => ({ select: () => 99999 }) };`,
-  'async-selector.js': `module.exports = { kind: 'piece-selector', name: 'async', description: 'answers with a promise', create: () => ({ select: async (v) => v.candidates[0] }) };`,
-  'throwing-choke.js': `module.exports = { kind: 'choke-policy', name: 'throwing', description: 'throws', create: () => ({ choosePreferred() { throw new Error('policy exploded'); }, chooseOptimistic() { throw new Error('policy exploded'); } }) };`,
+  'throwing-selector.js': `module.exports = { kind: 'strategy', name: 'throwing', description: 'throws', create: () => ({ select() { throw new Error('selector exploded'); } }) };`,
+  'owned-piece-selector.js': `module.exports = { kind: 'strategy', name: 'owned', description: 'always piece 0', create: () => ({ select: () => 0 }) };`,
+  'unoffered-piece-selector.js': `module.exports = { kind: 'strategy', name: 'unoffered', description: 'a piece nobody has', create: () => ({ select: () => 99999 }) };`,
+  'async-selector.js': `module.exports = { kind: 'strategy', name: 'async', description: 'answers with a promise', create: () => ({ select: async (v) => v.candidates[0] }) };`,
+  'throwing-choke.js': `module.exports = { kind: 'choke', name: 'throwing', description: 'throws', create: () => ({ choosePreferred() { throw new Error('policy exploded'); }, chooseOptimistic() { throw new Error('policy exploded'); } }) };`,
   'stranger-choke.js': `const classic = require(${CLASSIC_CHOKE}).default;
-module.exports = { kind: 'choke-policy', name: 'stranger', description: 'prefers a neighbour that does not exist', create: (ctx) => { const c = classic.create(ctx); return { choosePreferred: () => [4242], chooseOptimistic: (v) => c.chooseOptimistic(v) }; } };`,
+module.exports = { kind: 'choke', name: 'stranger', description: 'prefers a neighbour that does not exist', create: (ctx) => { const c = classic.create(ctx); return { choosePreferred: () => [4242], chooseOptimistic: (v) => c.chooseOptimistic(v) }; } };`,
   'silent-store.js': `const file = require(${FILE_STORE}).default;
 module.exports = { kind: 'storage', name: 'silent', description: 'write() never answers', create: (ctx) => { const s = file.create(ctx); return { open: () => s.open(), read: (i) => s.read(i), write: () => new Promise(() => {}), complete: () => s.complete(), close: () => s.close() }; } };`,
   'unopenable-store.js': `module.exports = { kind: 'storage', name: 'unopenable', description: 'open() never answers', create: () => ({ open: () => new Promise(() => {}), read: () => new Promise(() => {}), write: () => new Promise(() => {}), complete: () => new Promise(() => {}), close: () => new Promise(() => {}) }) };`,
@@ -84,25 +84,25 @@ describe('misbehaving plugins are contained', function () {
   ];
   for (const [what, file, message] of selectorCases) {
     it(`a piece selector that ${what}: reported by name, the download completes intact`, async () => {
-      const f = await swarm({ pieceSelector: plugin(file) });
+      const f = await swarm({ strategy: plugin(file) });
       await expectCompleteAndIdentical(f);
       const errors = pluginErrors(peers[1]!);
       expect(errors.length).to.be.greaterThan(0);
-      expect(errors[0]!.plugin).to.equal(`piece-selector "${plugin(file)}"`);
+      expect(errors[0]!.plugin).to.equal(`strategy "${plugin(file)}"`);
       expect(errors.map((e) => e.message).join('\n')).to.match(message);
     });
   }
 
   it('a choke policy that throws: reported by name, the seeder falls back and the swarm completes', async () => {
-    const f = await swarm({ chokePolicy: plugin('throwing-choke.js') }, 1001);
+    const f = await swarm({ choke: plugin('throwing-choke.js') }, 1001);
     await expectCompleteAndIdentical(f);
     const errors = pluginErrors(peers[0]!);
-    expect(errors[0]!.plugin).to.equal(`choke-policy "${plugin('throwing-choke.js')}"`);
+    expect(errors[0]!.plugin).to.equal(`choke "${plugin('throwing-choke.js')}"`);
     expect(errors.map((e) => e.message).join('\n')).to.match(/choosePreferred\(\) threw: policy exploded/);
   });
 
   it('a choke policy that names an unknown neighbour: reported, ignored, the swarm completes', async () => {
-    const f = await swarm({ chokePolicy: plugin('stranger-choke.js') }, 1001);
+    const f = await swarm({ choke: plugin('stranger-choke.js') }, 1001);
     await expectCompleteAndIdentical(f);
     expect(pluginErrors(peers[0]!).map((e) => e.message).join('\n')).to.match(/chose 4242, which is not a connected, interested neighbour/);
   });

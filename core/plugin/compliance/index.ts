@@ -1,16 +1,16 @@
 import { PluginDefinition, PluginKind } from '../contracts';
-import { CHOKE_POLICY_CONTRACT } from './choke-policy-contract';
+import { CHOKE_CONTRACT } from './choke-contract';
 import { CheckResult, ContractCheck, runChecks } from './compliance';
 import { LOGGER_CONTRACT } from './logger-contract';
-import { PIECE_SELECTOR_CONTRACT } from './piece-selector-contract';
+import { STRATEGY_CONTRACT } from './strategy-contract';
 import { RATE_LIMITER_CONTRACT } from './rate-limiter-contract';
 import { RATE_METER_CONTRACT } from './rate-meter-contract';
 import { SIMULATED_STORAGE_CONTRACT, STORAGE_CONTRACT } from './storage-contract';
 
 /** The contract every plugin of a kind must meet. */
 export const CONTRACTS: { readonly [K in PluginKind]: readonly ContractCheck<K>[] } = {
-  'piece-selector': PIECE_SELECTOR_CONTRACT,
-  'choke-policy': CHOKE_POLICY_CONTRACT,
+  strategy: STRATEGY_CONTRACT,
+  choke: CHOKE_CONTRACT,
   'rate-meter': RATE_METER_CONTRACT,
   'rate-limiter': RATE_LIMITER_CONTRACT,
   storage: STORAGE_CONTRACT,

@@ -27,7 +27,7 @@ export function sampleEvents(self: number): SwarmEvent[] {
     { kind: 'choked-by', peer: 1 },
     { kind: 'protocol-violation', peer: 3, reason: 'unknown message type 9' },
     { kind: 'disconnected', peer: 3, reason: 'connection closed by peer' },
-    { kind: 'plugin-error', plugin: 'piece-selector "x"', message: 'threw' },
+    { kind: 'plugin-error', plugin: 'strategy "x"', message: 'threw' },
     { kind: 'error', message: 'something failed' },
     { kind: 'peer-completed', peer: 1 },
     { kind: 'file-complete' },

@@ -1,0 +1,108 @@
+import { EventBus } from '../event-bus';
+import { PeerId } from '../events';
+import { PieceStore } from '../plugin/contracts';
+import { errorText } from '../plugin/guard/guard-util';
+import { msg } from '../protocol/messages';
+import { Neighbor } from './neighbor';
+import { RequestBook } from './request-book';
+
+/**
+ * The download side's actions: tells neighbours whether we are interested,
+ * sends the requests the request book decides on, and takes in the pieces
+ * that arrive (store, announce, finish the file). The book decides; this
+ * part talks and writes.
+ */
+export class Downloader {
+  private stopped = false;
+
+  constructor(
+    private readonly neighbors: ReadonlyMap<PeerId, Neighbor>,
+    private readonly book: RequestBook,
+    private readonly store: PieceStore,
+    private readonly bus: EventBus,
+    /** Piece data came from `n` (the rate meter's input). */
+    private readonly onReceived: (n: Neighbor, bytes: number) => void,
+    /** Every piece is stored and the file is complete. */
+    private readonly onFileComplete: () => void,
+    /** Something the peer cannot go on after (the file cannot be finished). */
+    private readonly onFatal: (err: Error) => void,
+  ) {}
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** Tells `n` whether we want something it has, when that changed. */
+  updateInterest(n: Neighbor): void {
+    const want = n.bitfield.hasAnyMissingFrom(this.book.own);
+    if (want === n.interestSent) return;
+    n.interestSent = want;
+    void n.link.send(want ? msg.interested() : msg.notInterested());
+  }
+
+  fillAll(): void {
+    for (const n of this.neighbors.values()) this.fill(n);
+  }
+
+  /** Keeps `pipeline` requests outstanding to a neighbour that unchokes us. */
+  fill(n: Neighbor): void {
+    for (let index = this.book.next(n); index !== undefined; index = this.book.next(n)) {
+      void n.link.send(msg.request(index));
+      this.bus.emit({ kind: 'request-sent', peer: n.id, index });
+    }
+  }
+
+  /** Requests a neighbour sat on too long go back to the pool (a late answer is then discarded). */
+  expire(): void {
+    const released = this.book.expire(this.neighbors.values(), (n, index) =>
+      this.bus.emit({ kind: 'error', message: `request for piece ${index} to ${n.id} timed out; asking elsewhere` }),
+    );
+    if (released) this.fillAll();
+  }
+
+  /** A piece arrived from `n`. */
+  received(n: Neighbor, index: number, data: Uint8Array): void {
+    const arrival = this.book.arrived(n, index);
+    if (arrival === 'unrequested') {
+      this.bus.emit({ kind: 'piece-discarded', peer: n.id, index, bytes: data.length, reason: 'unrequested' });
+      return;
+    }
+    this.onReceived(n, data.length);
+    if (arrival === 'duplicate') {
+      this.bus.emit({ kind: 'piece-discarded', peer: n.id, index, bytes: data.length, reason: 'duplicate' });
+      this.fill(n);
+      return;
+    }
+    // Ask for the next piece before the disk write finishes, so the link stays busy.
+    this.fill(n);
+    this.store.write(index, data).then(
+      () => this.stored(n, index, data.length),
+      (err) => {
+        this.book.rejected(index);
+        this.bus.emit({ kind: 'error', message: `cannot store piece ${index}: ${errorText(err)}` });
+        this.fillAll();
+      },
+    );
+  }
+
+  private stored(from: Neighbor, index: number, bytes: number): void {
+    if (this.stopped) return this.book.rejected(index);
+    this.book.stored(index);
+    const own = this.book.own;
+    this.bus.emit({ kind: 'piece-downloaded', peer: from.id, index, bytes, have: own.count, total: own.size });
+    // Tell every neighbour, then (as the protocol orders it) update our interest in each.
+    const have = msg.have(index); // messages are never changed: one for everybody
+    for (const n of this.neighbors.values()) {
+      void n.link.send(have);
+      this.updateInterest(n);
+    }
+    if (!own.isComplete) return;
+    this.store.complete().then(
+      () => {
+        this.bus.emit({ kind: 'file-complete' });
+        this.onFileComplete();
+      },
+      (err) => this.onFatal(new Error(`cannot finish the file: ${errorText(err)}`)),
+    );
+  }
+}
