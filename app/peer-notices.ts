@@ -90,6 +90,31 @@ export function watchNeighbours(events$: Observable<SwarmEvent>, self: PeerInfo,
   };
 }
 
+/**
+ * The stderr line for an event a user should see whatever loggers are
+ * chosen (the classic log must hold only the classic lines), or undefined.
+ */
+export function diagnosticLine(e: SwarmEvent): string | undefined {
+  switch (e.kind) {
+    case 'connection-rejected':
+      return `rejected a connection${e.peer === undefined ? '' : ` with ${e.peer}`}: ${e.reason}`;
+    case 'protocol-violation':
+      return `closed the connection to ${e.peer}: ${e.reason}`;
+    case 'plugin-error':
+      return `${e.plugin} plugin: ${e.message}`;
+    case 'error':
+      return e.message;
+    case 'piece-corrupt':
+      return `piece ${e.index} from ${e.peer} does not match its hash: discarded, to be fetched from another neighbour (${e.strikes} bad piece${e.strikes > 1 ? 's' : ''} from ${e.peer})`;
+    case 'peer-banned':
+      return `disconnected ${e.peer}, which ${e.reason}; it will not be dialled or accepted again in this run`;
+    case 'resumed':
+      return `resuming with ${e.pieces} of ${e.total} pieces already on disk`;
+    default:
+      return undefined;
+  }
+}
+
 /** The give-up lines of `peer run --timeout`: which pieces are missing, and from whom the peer still expected something. */
 export function timeoutNotice(seconds: number, status: EngineStatus): string {
   if (!status.opened) return `gave up after ${seconds} s: the store was still opening`;

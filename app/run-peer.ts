@@ -1,12 +1,13 @@
 import * as path from 'node:path';
 import { ConfigError } from '../core/config/config-error';
 import { SwarmEvent } from '../core/events';
+import { consoleLine } from '../plugins/logger/console';
 import { HashFileError } from '../core/integrity/piece-hashes';
 import { PluginLoadError, readManifest } from '../core/plugin/plugin-registry';
 import { CheckedPeer, checkPeerOptions, composePeer, ComposedPeer, PeerOptions, PluginSelection } from './compose/compose-peer';
 import { TcpListener } from '../core/transport/tcp-listener';
 import { FolderLock } from './folder-lock';
-import { stderrSay, timeoutNotice, watchNeighbours } from './peer-notices';
+import { diagnosticLine, stderrSay, timeoutNotice, watchNeighbours } from './peer-notices';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -79,8 +80,12 @@ async function runComposed(composed: ComposedPeer, args: RunPeerArgs): Promise<n
   const { engine, events, loggers, config } = composed;
   const self = config.peers.find((p) => p.id === args.id)!;
   const say = stderrSay(args.id);
-  // The console logger already shows problems on stderr.
-  if (!composed.selection.loggers.includes('console')) events.events$.subscribe((e) => printDiagnostic(e));
+  // The console logger already shows problems on stderr: then only what it does not show.
+  const consoleShows = composed.selection.loggers.includes('console');
+  events.events$.subscribe((e) => {
+    const line = consoleShows && consoleLine(e) !== undefined ? undefined : diagnosticLine(e);
+    if (line !== undefined) say(line);
+  });
   if (process.send) forwardToParent(events.events$);
   const stopWatching = watchNeighbours(events.events$, self, config.peers, say);
   const stop = (reason: string): void => void engine.abort(reason);
@@ -141,28 +146,6 @@ function reportStartupError(err: unknown): number {
   }
   process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
   return EXIT_FAILURE;
-}
-
-/** Problems go to stderr whatever loggers are chosen: the classic log must hold only the classic lines. */
-function printDiagnostic(e: SwarmEvent): void {
-  let line: string | undefined;
-  switch (e.kind) {
-    case 'connection-rejected':
-      line = `rejected a connection${e.peer === undefined ? '' : ` with ${e.peer}`}: ${e.reason}`;
-      break;
-    case 'protocol-violation':
-      line = `closed the connection to ${e.peer}: ${e.reason}`;
-      break;
-    case 'plugin-error':
-      line = `${e.plugin} plugin: ${e.message}`;
-      break;
-    case 'error':
-      line = e.message;
-      break;
-    default:
-      return;
-  }
-  process.stderr.write(`peer ${e.self}: ${line}\n`);
 }
 
 /** When started by `peer swarm`, report progress over the IPC channel (throttled: this is the hot path). */

@@ -24,6 +24,9 @@ export type SwarmEventBody =
   | { readonly kind: 'request-sent'; readonly peer: PeerId; readonly index: number }
   | { readonly kind: 'piece-downloaded'; readonly peer: PeerId; readonly index: number; readonly bytes: number; readonly have: number; readonly total: number }
   | { readonly kind: 'piece-discarded'; readonly peer: PeerId; readonly index: number; readonly bytes: number; readonly reason: 'duplicate' | 'unrequested' }
+  | { readonly kind: 'piece-corrupt'; readonly peer: PeerId; readonly index: number; readonly bytes: number; readonly strikes: number }
+  | { readonly kind: 'peer-banned'; readonly peer: PeerId; readonly reason: string }
+  | { readonly kind: 'resumed'; readonly pieces: number; readonly total: number }
   | { readonly kind: 'piece-uploaded'; readonly peer: PeerId; readonly index: number; readonly bytes: number }
   | { readonly kind: 'peer-completed'; readonly peer: PeerId }
   | { readonly kind: 'file-complete' }

@@ -3,6 +3,7 @@ import { PeerId } from '../events';
 import { PieceStore } from '../plugin/contracts';
 import { errorText } from '../plugin/guard/guard-util';
 import { msg } from '../protocol/messages';
+import { IntegrityCheck } from './integrity-check';
 import { Neighbor } from './neighbor';
 import { RequestBook } from './request-book';
 
@@ -19,6 +20,7 @@ export class Downloader {
     private readonly neighbors: ReadonlyMap<PeerId, Neighbor>,
     private readonly book: RequestBook,
     private readonly store: PieceStore,
+    private readonly integrity: IntegrityCheck,
     private readonly bus: EventBus,
     /** Piece data came from `n` (the rate meter's input). */
     private readonly onReceived: (n: Neighbor, bytes: number) => void,
@@ -71,6 +73,12 @@ export class Downloader {
     if (arrival === 'duplicate') {
       this.bus.emit({ kind: 'piece-discarded', peer: n.id, index, bytes: data.length, reason: 'duplicate' });
       this.fill(n);
+      return;
+    }
+    if (!this.integrity.accept(n, index, data)) {
+      // Wrong bytes: never written, counted or announced; another neighbour will be asked.
+      this.book.corrupt(n, index);
+      this.fillAll();
       return;
     }
     // Ask for the next piece before the disk write finishes, so the link stays busy.

@@ -11,6 +11,7 @@ import { Message, MessageType, msg } from '../protocol/messages';
 import { LinkClosed, NeighborLink, Transport } from '../transport/link';
 import { Choker } from './choker';
 import { Downloader } from './downloader';
+import { IntegrityCheck } from './integrity-check';
 import { EngineSettings } from './engine-settings';
 import { Neighbor } from './neighbor';
 import { RequestBook } from './request-book';
@@ -45,6 +46,9 @@ export class PeerEngine {
   private readonly choker: Choker;
   private readonly uploader: Uploader;
   private readonly downloader: Downloader;
+  private readonly integrity: IntegrityCheck;
+  /** What each neighbour held when its link closed: whether to redial it depends on it. */
+  private readonly lastKnown = new Map<PeerId, Bitfield>();
   private finished = false;
   private opened = false;
   private resolveRun!: () => void;
@@ -71,7 +75,21 @@ export class PeerEngine {
       this.completePeers.add(settings.self.id);
       this.checkDone();
     };
-    this.downloader = new Downloader(this.neighbors, this.book, this.store, bus, (n, bytes) => this.choker.moved(n, 'down', bytes), fileComplete, (err) => this.fail(err));
+    this.integrity = new IntegrityCheck(settings.pieceHashes, bus);
+    this.downloader = new Downloader(this.neighbors, this.book, this.store, this.integrity, bus, (n, bytes) => this.choker.moved(n, 'down', bytes), fileComplete, (err) => this.fail(err));
+  }
+
+  /**
+   * Dial a neighbour again only while one side lacks pieces the other has (a
+   * neighbour that crashed and comes back): some implementations close a link
+   * once both hold the whole file and exit on the next unexpected connection.
+   */
+  private shouldRedial(peer: PeerId): boolean {
+    if (this.finished || this.integrity.isBanned(peer)) return false;
+    const theirs = this.lastKnown.get(peer);
+    if (!theirs || !this.opened) return true;
+    const own = this.book.own;
+    return theirs.hasAnyMissingFrom(own) || own.hasAnyMissingFrom(theirs);
   }
 
   /** Runs until every peer of the peer file has the whole file; then closes everything. */
@@ -89,11 +107,13 @@ export class PeerEngine {
       if (own === undefined) return done;
       this.book.open(own);
       this.opened = true;
+      if (!self.hasFile && !own.isEmpty) this.bus.emit({ kind: 'resumed', pieces: own.count, total: own.size });
     } catch (err) {
       this.stopParts();
       throw err;
     }
     if (this.book.own.isComplete) this.completePeers.add(self.id);
+    this.transport.setRedialPolicy?.((peer) => this.shouldRedial(peer));
     this.subscriptions.add(this.transport.links$.subscribe((link) => this.onLink(link)));
     try {
       await this.transport.start();
@@ -137,8 +157,8 @@ export class PeerEngine {
   // ------------------------------------------------------------------ links
 
   private onLink(link: NeighborLink): void {
-    if (this.finished || this.neighbors.has(link.remoteId)) {
-      link.close(this.finished ? 'already done' : 'duplicate connection');
+    if (this.finished || this.neighbors.has(link.remoteId) || this.integrity.isBanned(link.remoteId)) {
+      link.close(this.finished ? 'already done' : this.integrity.isBanned(link.remoteId) ? 'banned for sending pieces that fail their hashes' : 'duplicate connection');
       return;
     }
     const n = new Neighbor(link, this.settings.geometry.numPieces);
@@ -164,6 +184,7 @@ export class PeerEngine {
     if (closed.violation) this.bus.emit({ kind: 'protocol-violation', peer: n.id, reason: closed.reason });
     this.bus.emit({ kind: 'disconnected', peer: n.id, reason: closed.reason });
     if (this.neighbors.get(n.id) === n) this.neighbors.delete(n.id);
+    this.lastKnown.set(n.id, n.bitfield);
     // After the end nothing reads the swarm state: skip the bookkeeping (it walks every piece).
     if (this.finished) return;
     this.book.lost(n);

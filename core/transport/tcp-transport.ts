@@ -39,6 +39,9 @@ export class TcpTransport implements Transport {
   private readonly handshaking = new Set<net.Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
+  /** Neighbours we have had a link with: dialling them again is a redial, subject to the policy. */
+  private readonly met = new Set<PeerId>();
+  private shouldRedial: (peer: PeerId) => boolean = () => true;
 
   constructor(private readonly options: TcpTransportOptions) {}
 
@@ -50,6 +53,10 @@ export class TcpTransport implements Transport {
     listener.adopt((socket) => this.onInbound(socket));
     this.options.events.emit({ kind: 'listening', port: self.port });
     for (const peer of this.earlierPeers()) this.dial(peer, 0);
+  }
+
+  setRedialPolicy(shouldRedial: (peer: PeerId) => boolean): void {
+    this.shouldRedial = shouldRedial;
   }
 
   async stop(): Promise<void> {
@@ -70,6 +77,11 @@ export class TcpTransport implements Transport {
 
   private dial(peer: PeerInfo, attempt: number): void {
     if (this.stopped || this.connected.has(peer.id)) return;
+    if (this.met.has(peer.id) && !this.shouldRedial(peer.id)) {
+      // Neither side needs the other now (some implementations exit on an unexpected connection): look again later.
+      this.schedule(() => this.dial(peer, attempt), this.backoff(Infinity));
+      return;
+    }
     const socket = net.connect({ host: peer.host, port: peer.port });
     this.track(socket);
     let settled = false;
@@ -112,6 +124,7 @@ export class TcpTransport implements Transport {
           return;
         }
         this.connected.set(link.remoteId, link);
+        this.met.add(link.remoteId);
         link.closed$.subscribe(() => {
           if (this.connected.get(link.remoteId) === link) this.connected.delete(link.remoteId);
           // A neighbour we dial that drops out may come back: keep trying until we stop.
