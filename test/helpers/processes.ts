@@ -14,9 +14,9 @@ export interface Running {
   stderr: string;
 }
 
-/** Starts `node dist/app/peer.js <args>` (or another command) in `cwd`, collecting its output. */
-export function start(args: readonly string[], cwd: string, command = process.execPath, script: string | undefined = PEER_SCRIPT): Running {
-  const child = spawn(command, script ? [script, ...args] : [...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `node dist/app/peer.js <args>` (or `command <args>`) in `cwd`, collecting its output. */
+export function start(args: readonly string[], cwd: string, command?: string): Running {
+  const child = command ? spawn(command, [...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(process.execPath, [PEER_SCRIPT, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const r: Running = {
     child,
     stdout: '',
@@ -94,4 +94,25 @@ export function snapshot(dir: string): Map<string, Buffer> {
   };
   walk(dir);
   return out;
+}
+
+/** Waits until a peer accepts connections: a swarmlab peer says so in its jsonl log (`jsonl`), the Python peer on stdout. */
+export async function listening(r: Running, jsonl?: string): Promise<void> {
+  await until('the peer listening', () => r.stdout.includes('listening') || (jsonl !== undefined && fileHas(jsonl, '"kind":"listening"')), 10000, r);
+}
+
+/** The events of a jsonl log, split into runs (each run starts with a `started` event); a line cut by a kill is skipped. */
+export function jsonlRuns(file: string): Array<Array<{ kind: string } & Record<string, unknown>>> {
+  const runs: Array<Array<{ kind: string } & Record<string, unknown>>> = [];
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    let e: { kind: string } & Record<string, unknown>;
+    try {
+      e = JSON.parse(line) as { kind: string } & Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    if (e.kind === 'started' || runs.length === 0) runs.push([]);
+    runs[runs.length - 1]!.push(e);
+  }
+  return runs;
 }

@@ -7,7 +7,15 @@ of other implementations swarmlab must live with: it never retries a failed
 connect, it repeats `interested` / `not interested` after every `have`, and it
 unchokes every interested neighbour at once (its own choking policy).
 
-usage: classic_peer.py <peerId> <configDir> <dataDir>
+Two optional behaviours model peers swarmlab must survive:
+  --lie     claims the whole file and answers every request with random bytes
+            (it exits once every neighbour that connected has gone)
+  --strict  closes a connection as soon as both sides hold the whole file, and
+            takes each accepted connection as the next peer of the peer file,
+            exiting with status 1 when the handshake names anyone else; after
+            the swarm is done it keeps listening 1.5 s, so a redial is caught
+
+usage: classic_peer.py <peerId> <configDir> <dataDir> [--lie | --strict]
 """
 import asyncio
 import os
@@ -40,9 +48,13 @@ def read_config(cfg_dir):
 
 
 class Peer:
-    def __init__(self, my_id, cfg_dir, data_dir):
+    def __init__(self, my_id, cfg_dir, data_dir, mode=None):
         common, self.peers = read_config(cfg_dir)
         self.id = my_id
+        self.lie = mode == "--lie"
+        self.strict = mode == "--strict"
+        self.failed = None
+        self.met = set()
         self.file_size = int(common["FileSize"])
         self.piece_size = int(common["PieceSize"])
         self.n = (self.file_size + self.piece_size - 1) // self.piece_size
@@ -51,7 +63,11 @@ class Peer:
         folder = os.path.join(data_dir, f"peer_{my_id}")
         os.makedirs(folder, exist_ok=True)
         self.path = os.path.join(folder, common["FileName"])
-        if has_file:
+        if self.lie:
+            self.have = set(range(self.n))
+            self.f = None
+            has_file = True
+        elif has_file:
             self.have = set(range(self.n))
             self.f = open(self.path, "rb")
         else:
@@ -84,15 +100,33 @@ class Peer:
                 break
             r, w = await asyncio.open_connection(host, port)  # no retry, as some implementations do
             asyncio.ensure_future(Conn(self, r, w, expect=pid).run())
+        # Peers listed after us, in file order: a strict peer expects its accepted connections in this order.
+        self.expected_inbound = [p[0] for p in self.peers[[p[0] for p in self.peers].index(self.id) + 1:]]
         self.check_done()
         await self.done.wait()
+        if self.strict:
+            await asyncio.sleep(1.5)  # still accepting: a redial now is a connection nobody should make
         for c in list(self.conns.values()):
             c.w.close()
         server.close()
-        self.f.close()
+        if self.f:
+            self.f.close()
+        if self.failed:
+            print(self.failed, file=sys.stderr, flush=True)
+            sys.exit(1)
 
     async def accepted(self, r, w):
-        await Conn(self, r, w, expect=None).run()
+        if self.strict:
+            # The next accepted connection is taken to be the next later peer of the file.
+            expect = self.expected_inbound.pop(0) if self.expected_inbound else -1
+            await Conn(self, r, w, expect=expect).run()
+        else:
+            await Conn(self, r, w, expect=None).run()
+
+    def lie_check(self):
+        # A liar has nothing to wait for but its neighbours leaving.
+        if self.lie and not self.conns and self.met >= {p[0] for p in self.peers if p[0] != self.id}:
+            self.done.set()
 
 
 class Conn:
@@ -115,8 +149,12 @@ class Conn:
         self.rid = struct.unpack(">I", hs[28:])[0]
         if self.expect is not None and self.rid != self.expect:
             self.w.close()
+            if p.strict and self.expect is not None:
+                p.failed = f"peer {p.id}: accepted a connection from {self.rid} where the peer file says {self.expect if self.expect != -1 else 'nobody'} comes next"
+                p.done.set()
             return
         p.conns[self.rid] = self
+        p.met.add(self.rid)
         if p.have:
             self.send(BITFIELD, p.bitfield())
         try:
@@ -131,6 +169,7 @@ class Conn:
             p.conns.pop(self.rid, None)
             if self.outstanding is not None:
                 p.requested.discard(self.outstanding)
+            p.lie_check()
 
     def interest(self):
         # Repeats the message after every update, even when nothing changed.
@@ -153,6 +192,13 @@ class Conn:
             p.check_done()
         self.interest()
         self.request_next()
+        self.strict_close()
+
+    def strict_close(self):
+        # Both sides hold the whole file: nothing more to say on this connection.
+        p = self.p
+        if p.strict and len(self.theirs) == p.n and len(p.have) == p.n:
+            self.w.close()
 
     def handle(self, t, payload):
         p = self.p
@@ -176,7 +222,9 @@ class Conn:
                 self.outstanding = None
         elif t == REQUEST:
             i = struct.unpack(">I", payload)[0]
-            if i in p.have:
+            if p.lie:
+                self.send(PIECE, payload + os.urandom(p.length(i)))
+            elif i in p.have:
                 p.f.seek(i * p.piece_size)
                 self.send(PIECE, payload + p.f.read(p.length(i)))
         elif t == PIECE:
@@ -191,13 +239,16 @@ class Conn:
                     c.send(HAVE, struct.pack(">I", i))
                     c.interest()
                 if len(p.have) == p.n:
+                    print("complete", flush=True)  # lets a test wait for this peer's copy
                     p.f.flush()
                     p.complete.add(p.id)
                     p.check_done()
+                    for c in list(p.conns.values()):
+                        c.strict_close()
             p.requested.discard(i)
             self.outstanding = None
             self.request_next()
 
 
 if __name__ == "__main__":
-    asyncio.run(Peer(int(sys.argv[1]), sys.argv[2], sys.argv[3]).run())
+    asyncio.run(Peer(int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None).run())
