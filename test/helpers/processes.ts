@@ -116,3 +116,12 @@ export function jsonlRuns(file: string): Array<Array<{ kind: string } & Record<s
   }
   return runs;
 }
+
+/** When one of `group` exits with a failure, stops the rest (they would wait for it forever); the failure stays visible. */
+export function failFast(group: readonly Running[]): void {
+  for (const r of group) {
+    void r.exited.then(({ code }) => {
+      if (code !== 0) for (const other of group) if (other.child.exitCode === null) other.child.kill('SIGTERM');
+    });
+  }
+}
