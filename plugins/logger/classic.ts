@@ -1,9 +1,9 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import log4js from 'log4js';
 import { Observable } from 'rxjs';
 import { SwarmEvent } from '../../core/events';
 import { EventLogger, PluginContext, PluginDefinition } from '../../core/plugin/contracts';
+import { endLastLine } from './append-log';
 
 /** The classic log line for an event, without the timestamp; undefined for events the classic log does not show. */
 export function classicLine(e: SwarmEvent): string | undefined {
@@ -48,27 +48,6 @@ export function classicTimestamp(ms: number): string {
 let cachedSecond = NaN;
 let cachedPrefix = '';
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
-
-/**
- * The log appends across runs (a restarted peer's history stays). A run
- * killed in the middle of a write may have left a line without its end: end
- * it, so the next run's first line starts on a line of its own.
- */
-function endLastLine(file: string): void {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch {
-    return; // no log yet
-  }
-  try {
-    const size = fs.fstatSync(fd).size;
-    const last = Buffer.alloc(1);
-    if (size > 0 && fs.readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a) fs.appendFileSync(file, '\n');
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 /**
  * Writes exactly the classic lines to log_peer_<id>.log through log4js,
