@@ -36,7 +36,7 @@ describe('peer swarm', function () {
       await until('5 peers listening', () => (peers = childrenOf(pid)).length === 5, 20000, r);
       for (const port of ports) {
         const deadline = Date.now() + 10000;
-        while (!(await portHeld(port))) {
+        while (!portHeld(port)) {
           if (Date.now() > deadline) throw new Error(`port ${port} never bound; stderr:\n${r.stderr}`);
           await new Promise((res) => setTimeout(res, 25));
         }
@@ -44,7 +44,7 @@ describe('peer swarm', function () {
       const sentAt = Date.now();
       process.kill(pid, signal);
       await until('every peer gone', () => peers.every((p) => !isRunning(p)), 2000);
-      for (const port of ports) expect(await portHeld(port), `port ${port} still held`).to.equal(false);
+      for (const port of ports) expect(portHeld(port), `port ${port} still held`).to.equal(false);
       const elapsed = Date.now() - sentAt;
       expect(elapsed).to.be.below(2000);
       const { code, signal: killedBy } = await r.exited;

@@ -1,6 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { PACKAGE_ROOT } from '../../core/paths';
 
@@ -73,13 +72,28 @@ function readStat(pid: number): { state: string; ppid: number } | undefined {
   }
 }
 
-/** Whether something listens on `port` of 127.0.0.1 (a bind there fails). */
-export async function portHeld(port: number): Promise<boolean> {
-  const server = net.createServer();
-  return new Promise((resolve) => {
-    server.once('error', () => resolve(true));
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(false)));
-  });
+/**
+ * Whether some process listens on `port` (any address), from the kernel's
+ * socket tables (Linux /proc/net/tcp and tcp6). Binding the port to find out
+ * would also fail while another program's outgoing connection happens to use
+ * it as its local port, which a busy machine does.
+ */
+export function portHeld(port: number): boolean {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = fs.readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      // local_address is ADDR:PORT in hex; state 0A is LISTEN.
+      if (fields.length > 3 && fields[1]!.endsWith(`:${hex}`) && fields[3] === '0A') return true;
+    }
+  }
+  return false;
 }
 
 /** Every file under `dir` with its bytes, by relative path: a before/after snapshot. */

@@ -54,6 +54,7 @@ class Peer:
         self.lie = mode == "--lie"
         self.strict = mode == "--strict"
         self.failed = None
+        self.closing = False
         self.met = set()
         self.file_size = int(common["FileSize"])
         self.piece_size = int(common["PieceSize"])
@@ -106,6 +107,17 @@ class Peer:
         await self.done.wait()
         if self.strict:
             await asyncio.sleep(1.5)  # still accepting: a redial now is a connection nobody should make
+        # Say we are done (FIN) but read on until each neighbour closes too: closing a socket with unread
+        # data makes the kernel send a reset, which can destroy what we sent last (a final `have`) before
+        # the neighbour has read it, leaving it waiting for us forever.
+        self.closing = True
+        for c in list(self.conns.values()):
+            if c.w.can_write_eof():
+                c.w.write_eof()
+        for _ in range(40):
+            if not self.conns:
+                break
+            await asyncio.sleep(0.05)
         for c in list(self.conns.values()):
             c.w.close()
         server.close()
@@ -137,6 +149,8 @@ class Conn:
         self.outstanding = None
 
     def send(self, t, payload=b""):
+        if self.p.closing:
+            return
         self.w.write(struct.pack(">IB", 1 + len(payload), t) + payload)
 
     async def run(self):
