@@ -5,7 +5,7 @@ import { PieceStore, PluginContext, PluginDefinition } from '../../core/plugin/c
 import { ConfigError } from '../../core/config/config-error';
 import { hashFileName, hashFilePieces } from '../../core/integrity/piece-hashes';
 import { checkPieceData, checkSeedFile, fileSize, sharedFilePath } from './store-checks';
-import { PieceJournal, pieceChecksum, readJournal } from './piece-journal';
+import { PieceJournal, readJournal } from './piece-journal';
 
 /**
  * The shared file itself, in `peer_<id>/`, read and written piece by piece at
@@ -26,6 +26,9 @@ export class FileStore implements PieceStore {
   readonly journalPath: string;
   private handle: fs.promises.FileHandle | undefined;
   private journal: PieceJournal | undefined;
+  private syncTimer: NodeJS.Timeout | undefined;
+  private syncing: Promise<void> = Promise.resolve();
+  private syncedPieces = -1;
   private completed = false;
   /** Pieces held in the `.part` file (resumed or written this run). */
   private piecesHeld = 0;
@@ -80,32 +83,53 @@ export class FileStore implements PieceStore {
     const existing = await fileSize(this.partPath);
     this.handle = await fs.promises.open(this.partPath, existing === undefined ? 'w+' : 'r+');
     const held = new Bitfield(geometry.numPieces);
-    const trusted: Array<{ index: number; checksum: number }> = [];
     if (existing !== undefined) {
-      const journal = readJournal(this.journalPath, geometry);
-      // A .part of another size, or one without a journal for this geometry, is trusted only piece by piece against the hashes.
-      const candidates = pieceHashes ? geometry.numPieces : journal.matchesGeometry && existing === common.fileSize ? geometry.numPieces : 0;
-      const fd = this.handle.fd;
-      const buf = Buffer.allocUnsafe(geometry.pieceSize);
-      for (let index = 0; index < candidates; index++) {
-        const recorded = journal.pieces.get(index);
-        if (!pieceHashes && recorded === undefined) continue;
-        const length = geometry.lengthOf(index);
-        const offset = geometry.offsetOf(index);
-        if (offset + length > existing) break;
-        const piece = buf.subarray(0, length);
-        if (fs.readSync(fd, piece, 0, length, offset) !== length) continue;
-        const checksum = pieceChecksum(piece);
-        const ok = pieceHashes ? pieceHashes.verify(index, piece) : checksum === recorded;
-        if (!ok) continue;
-        held.set(index);
-        trusted.push({ index, checksum });
+      if (pieceHashes) {
+        // With hashes, whatever the .part file holds is checked piece by piece: no journal needed.
+        const buf = Buffer.allocUnsafe(geometry.pieceSize);
+        for (let index = 0; index < geometry.numPieces; index++) {
+          const length = geometry.lengthOf(index);
+          const offset = geometry.offsetOf(index);
+          if (offset + length > existing) break;
+          const piece = buf.subarray(0, length);
+          if (fs.readSync(this.handle.fd, piece, 0, length, offset) === length && pieceHashes.verify(index, piece)) held.set(index);
+        }
+      } else if (existing === common.fileSize) {
+        const journal = readJournal(this.journalPath, geometry);
+        if (journal.matchesGeometry) for (const index of journal.pieces) held.set(index);
       }
     }
     if (existing !== common.fileSize) await this.handle.truncate(common.fileSize);
-    this.journal = PieceJournal.create(this.journalPath, geometry, trusted);
+    // What is trusted now is made durable before the new journal says so.
+    if (!held.isEmpty) await this.handle.datasync();
+    this.journal = PieceJournal.create(this.journalPath, geometry, [...held.indices()]);
     this.piecesHeld = held.count;
+    this.syncTimer = setInterval(() => this.syncJournal(), JOURNAL_SYNC_MS);
+    this.syncTimer.unref();
     return held;
+  }
+
+  /** Makes the pieces recorded so far survive a power cut (see piece-journal.ts); errors only cost resumability. */
+  private syncJournal(): Promise<void> {
+    const journal = this.journal;
+    const handle = this.handle;
+    if (!journal || !handle || journal.pieces === this.syncedPieces) return this.syncing;
+    const covered = journal.pieces;
+    this.syncing = this.syncing.then(() => journal.sync(handle.fd)).then(
+      () => void (this.syncedPieces = covered),
+      () => undefined,
+    );
+    return this.syncing;
+  }
+
+  /** Stops syncing and closes the journal (after a sync still under way). */
+  private async closeJournal(finalSync: boolean): Promise<void> {
+    if (this.syncTimer) clearInterval(this.syncTimer);
+    this.syncTimer = undefined;
+    if (finalSync) await this.syncJournal();
+    await this.syncing;
+    this.journal?.close();
+    this.journal = undefined;
   }
 
   /** With a hash file, every piece of `file` must match it; `refusal` says what the peer will not do then. */
@@ -134,7 +158,7 @@ export class FileStore implements PieceStore {
     checkPieceData(geometry, index, data);
     fs.writeSync(this.requireHandle().fd, data, 0, data.length, geometry.offsetOf(index));
     // Recorded only once its bytes are in the file: the journal never vouches for a piece that is not.
-    this.journal?.append(index, data);
+    this.journal?.append(index);
     this.piecesHeld++;
   }
 
@@ -144,16 +168,15 @@ export class FileStore implements PieceStore {
     // The descriptor stays valid across the rename, so serving neighbours never sees a gap.
     await fs.promises.rename(this.partPath, this.finalPath);
     this.completed = true;
-    this.journal?.close();
-    this.journal = undefined;
+    await this.closeJournal(false);
     await fs.promises.rm(this.journalPath, { force: true });
   }
 
   async close(): Promise<void> {
+    // A clean stop makes every recorded piece durable: a reboot after it loses nothing.
+    await this.closeJournal(true);
     const handle = this.handle;
     this.handle = undefined;
-    this.journal?.close();
-    this.journal = undefined;
     await handle?.close();
     // A download that holds no piece at all leaves nothing behind; one with pieces keeps them for the next run.
     if (!this.ctx.self.hasFile && !this.completed && this.piecesHeld === 0) {
@@ -190,6 +213,8 @@ export class FileStore implements PieceStore {
 }
 
 const SLAB_BYTES = 1 << 20;
+/** How often the pieces recorded since the last time are made durable (a power cut loses at most this much). */
+const JOURNAL_SYNC_MS = 5000;
 
 const file: PluginDefinition<'storage'> = {
   kind: 'storage',

@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { ConfigError } from '../../../core/config/config-error';
 import { hashFilePieces, PieceHashes } from '../../../core/integrity/piece-hashes';
 import file, { FileStore } from '../../../plugins/storage/file';
-import { RECORD_BYTES } from '../../../plugins/storage/piece-journal';
+import { readJournal, RECORD_BYTES } from '../../../plugins/storage/piece-journal';
+import { PieceGeometry } from '../../../core/protocol/geometry';
 import { contentOf, LEECHER, SEEDER, storeContext } from '../../helpers/store-context';
 
 const PIECE = 1000;
@@ -54,15 +55,26 @@ describe('file store: resume after any stop', () => {
     expect(fs.readdirSync(path.join(dir, `peer_${LEECHER}`))).to.deep.equal(['TheFile.dat']);
   });
 
-  it('ignores a journal record torn by the kill, and a record whose piece bytes are not what was recorded', async () => {
+  it('ignores a journal record torn by the kill', async () => {
     const s = await killedAfterWriting([1, 2, 4]);
     const journal = fs.readFileSync(s.journalPath);
-    // The kill cut the last record short; and piece 2's bytes on disk are not the ones recorded (they never reached the disk).
     fs.writeFileSync(s.journalPath, journal.subarray(0, journal.length - RECORD_BYTES / 2));
-    const part = fs.openSync(s.partPath, 'r+');
-    fs.writeSync(part, Buffer.alloc(PIECE), 0, PIECE, 2 * PIECE);
-    fs.closeSync(part);
-    expect(await held(store())).to.deep.equal([1]);
+    expect(await held(store())).to.deep.equal([1, 2]);
+  });
+
+  it('after the machine restarted (a power cut may have lost unsynced writes), trusts only what was synced: all of it after a clean stop', async () => {
+    const geometry = new PieceGeometry(SIZE, PIECE);
+    const killed = await killedAfterWriting([1, 2, 4]);
+    // Same boot: the kernel kept every write of the killed process.
+    expect(readJournal(killed.journalPath, geometry).pieces).to.deep.equal([1, 2, 4]);
+    expect(readJournal(killed.journalPath, geometry, 'another boot').pieces).to.deep.equal([]);
+    // A clean stop syncs the .part file and marks the journal: a restart of the machine after it loses nothing.
+    const s = store();
+    expect(await held(s)).to.deep.equal([1, 2, 4]);
+    await s.write(7, piece(7));
+    await s.close();
+    expect(readJournal(s.journalPath, geometry, 'another boot').pieces).to.deep.equal([1, 2, 4, 7]);
+    await killed.close().catch(() => undefined);
   });
 
   it('trusts nothing in a .part file without a journal', async () => {
