@@ -29,3 +29,11 @@ export function sizeOption(name: string) {
     }
   };
 }
+
+/** A TCP port, 1..65535. */
+export function portNumber(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65535) throw new InvalidArgumentError(`${name} must be a port number 1..65535, got "${value}"`);
+    return Number(value);
+  };
+}

@@ -108,11 +108,15 @@ export function diagnosticLine(e: SwarmEvent): string | undefined {
       return `piece ${e.index} from ${e.peer} does not match its hash: discarded, to be fetched from another neighbour (${e.strikes} bad piece${e.strikes > 1 ? 's' : ''} from ${e.peer})`;
     case 'peer-banned':
       return `disconnected ${e.peer}, which ${e.reason}; it will not be dialled or accepted again in this run`;
-    case 'resumed':
-      return `resuming with ${e.pieces} of ${e.total} pieces already on disk`;
     default:
       return undefined;
   }
+}
+
+/** What a downloading peer found on disk at start (undefined when nothing: a fresh download, or a seeder). */
+export function resumeNotice(e: SwarmEvent, hasFile: boolean): string | undefined {
+  if (e.kind !== 'store-opened' || hasFile || e.have === 0) return undefined;
+  return e.have === e.total ? `found the whole file already on disk (${e.total} pieces): seeding it` : `resuming with ${e.have} of ${e.total} pieces already on disk`;
 }
 
 /** The give-up lines of `peer run --timeout`: which pieces are missing, and from whom the peer still expected something. */

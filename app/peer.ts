@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_CONFIG_DIR, DEFAULT_MANIFEST } from '../core/paths';
-import { positiveNumber, sizeOption, wholeNumber } from './cli-options';
+import { portNumber, positiveNumber, sizeOption, wholeNumber } from './cli-options';
 import { isPluginPath, readManifest } from '../core/plugin/plugin-registry';
 import { EXIT_FAILURE, EXIT_USAGE, runPeer } from './run-peer';
 import { checkPeerOptions, PluginSelection } from './compose/compose-peer';
@@ -107,8 +107,11 @@ export function buildProgram(): Command {
       .option('--dir <dir>', 'working folder for peer_<id>/ folders and logs', 'run')
       .option('--timeout <seconds>', 'give up after this long', wholeNumber('--timeout', 1), 600)
       .option('--quiet', 'no progress display', false)
-      .option('--make-file', 'create a missing seeder file from random bytes (done anyway for the shipped demo config)', false),
-  ).action(async (opts: PluginFlags & { dir: string; timeout: number; quiet: boolean; makeFile: boolean }) => {
+      .option('--make-file', 'create a missing seeder file from random bytes (done anyway for the shipped demo config)', false)
+      .option('--ui', 'watch the swarm in a browser: serve a live page on 127.0.0.1 (the URL is printed)', false)
+      .option('--ui-port <port>', 'port of the --ui page (default: a free one)', portNumber('--ui-port'))
+      .option('--ui-linger <seconds>', 'keep the --ui page up this long after the swarm ends (default: until Ctrl-C)', wholeNumber('--ui-linger', 0)),
+  ).action(async (opts: PluginFlags & { dir: string; timeout: number; quiet: boolean; makeFile: boolean; ui: boolean; uiPort?: number; uiLinger?: number }) => {
     const { runSwarmCommand } = await import('./swarm-command');
     const configDir = opts.config ?? defaultConfigDir();
     process.exitCode = await runSwarmCommand({
@@ -124,8 +127,20 @@ export function buildProgram(): Command {
           checkPeerOptions({ id: p.id, configDir, config, dataDir: opts.dir, logDir: opts.dir, manifest, selection: selectionOf(opts), limits: limitsOf(opts), pipeline: opts.pipeline, endgame: opts.endgame, verbose: opts.verbose });
         }
       },
+      ui: opts.ui,
+      uiPort: opts.uiPort,
+      uiLingerSeconds: opts.uiLinger,
     });
   });
+
+  program
+    .command('watch <run-dir>')
+    .description('serve a live page on 127.0.0.1 showing the peers whose jsonl event streams are in <run-dir> (peers started with --logger classic,jsonl --log-dir <run-dir>)')
+    .option('--port <port>', 'port of the page (default: a free one)', portNumber('--port'))
+    .action(async (dir: string, opts: { port?: number }) => {
+      const { runWatchCommand } = await import('./watch/watch-command');
+      process.exitCode = await runWatchCommand({ dir, port: opts.port });
+    });
 
   program
     .command('ab')

@@ -1,12 +1,14 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import cliProgress from 'cli-progress';
 import { ConfigError } from '../core/config/config-error';
 import { loadSwarmConfig, SwarmConfig } from '../core/config/load-config';
 import { HashFileError } from '../core/integrity/piece-hashes';
 import { DEFAULT_CONFIG_DIR } from '../core/paths';
-import { PluginLoadError } from '../core/plugin/plugin-registry';
+import { isPluginPath, PluginLoadError } from '../core/plugin/plugin-registry';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './run-peer';
 import { LocalSwarmResult, runLocalSwarm } from './swarm/local-swarm';
+import type { Watching } from './watch/watch-folder';
 
 export interface SwarmCommandArgs {
   readonly configDir: string;
@@ -18,6 +20,11 @@ export interface SwarmCommandArgs {
   readonly makeFile: boolean;
   /** Checks every peer's options as `peer run` would (throws a usage error): run before any process starts. */
   readonly checkPeers: (config: SwarmConfig) => void;
+  /** Serve the watch page while the swarm runs. */
+  readonly ui?: boolean;
+  readonly uiPort?: number;
+  /** Keep the page up this long after the swarm ends; undefined: until Ctrl-C. */
+  readonly uiLingerSeconds?: number;
 }
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
@@ -54,12 +61,27 @@ export async function runSwarmCommand(args: SwarmCommandArgs): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   let result: LocalSwarmResult;
+  let watching: Watching | undefined;
   try {
     say(`swarm: config ${path.resolve(args.configDir)}, working folder ${path.resolve(args.dir)}`);
+    let peerArgs = args.peerArgs;
+    if (args.ui) {
+      const config = loadSwarmConfig(args.configDir);
+      peerArgs = withJsonlLogger(peerArgs, config);
+      // Streams of an earlier run would show its pieces until the new peers rewrite them.
+      await fs.promises.mkdir(args.dir, { recursive: true });
+      for (const p of config.peers) await fs.promises.rm(path.join(args.dir, `log_peer_${p.id}.jsonl`), { force: true });
+      const { watchFolder } = await import('./watch/watch-folder');
+      watching = await watchFolder(args.dir, { port: args.uiPort }).catch((err: unknown) => {
+        throw new Error(`cannot serve the watch page: ${err instanceof Error ? err.message : String(err)}`);
+      });
+      // The address matters even with --quiet: it is what --ui asked for.
+      process.stderr.write(`watch: ${watching.url}\n`);
+    }
     result = await runLocalSwarm({
       configDir: args.configDir,
       dir: args.dir,
-      peerArgs: args.peerArgs,
+      peerArgs,
       makeFile: args.makeFile || path.resolve(args.configDir) === DEFAULT_CONFIG_DIR,
       signal: stopping.signal,
       timeoutMs: args.timeoutSeconds * 1000,
@@ -76,6 +98,7 @@ export async function runSwarmCommand(args: SwarmCommandArgs): Promise<number> {
     });
   } catch (err) {
     multibar?.stop();
+    await watching?.stop();
     process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
     return err instanceof ConfigError ? EXIT_USAGE : EXIT_FAILURE;
   } finally {
@@ -84,11 +107,48 @@ export async function runSwarmCommand(args: SwarmCommandArgs): Promise<number> {
   }
   multibar?.stop();
   if (caught) {
+    await watching?.stop();
     process.stderr.write(`swarm: stopped by ${caught}; every peer has ended\n`);
     return SIGNAL_EXIT[caught] ?? EXIT_FAILURE;
   }
-  process.stdout.write(formatSummary(result));
+  const summary = formatSummary(result);
+  process.stdout.write(summary);
+  if (watching) await linger(watching, summary, args.uiLingerSeconds);
   return result.ok ? EXIT_OK : EXIT_FAILURE;
+}
+
+/** Keeps the page up after the swarm, showing the verdict, until Ctrl-C or for `seconds`. */
+async function linger(watching: Watching, summary: string, seconds: number | undefined): Promise<void> {
+  const { untilSignal } = await import('./watch/watch-command');
+  await watching.tail.drain();
+  const verdict = summary.split('\n').find((l) => l.startsWith('result'))?.replace(/^result\s+/, '') ?? '';
+  const distribution = summary.split('\n').find((l) => l.startsWith('distribution'));
+  watching.view.setStatus('finished', distribution ? `${verdict} · ${distribution}` : verdict);
+  if (seconds === 0) {
+    await watching.stop();
+    return;
+  }
+  process.stderr.write(`watch: the page stays up at ${watching.url} ${seconds === undefined ? 'until Ctrl-C' : `for ${seconds} s (Ctrl-C to stop sooner)`}\n`);
+  const signal = untilSignal();
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([signal, ...(seconds === undefined ? [] : [new Promise<void>((resolve) => (timer = setTimeout(resolve, seconds * 1000)))])]);
+  clearTimeout(timer);
+  await watching.stop();
+}
+
+/** The peers' arguments with the jsonl logger added to theirs (the command line's, else the config's, else classic). */
+export function withJsonlLogger(peerArgs: readonly string[], config: SwarmConfig): string[] {
+  const args = [...peerArgs];
+  const at = args.indexOf('--logger');
+  const configured = config.common.plugins['logger']
+    ?.split(',')
+    .map((r) => (isPluginPath(r) ? path.resolve(path.dirname(config.commonFile), r) : r))
+    .join(',');
+  const current = at >= 0 ? args[at + 1]! : configured ?? 'classic';
+  const loggers = current.split(',').includes('jsonl') ? current : `${current},jsonl`;
+  if (at >= 0) args[at + 1] = loggers;
+  else args.push('--logger', loggers);
+  return args;
 }
 
 export function formatSummary(r: LocalSwarmResult): string {

@@ -28,6 +28,8 @@ function main(): void {
   }
   const sim = spawnSync(process.execPath, [path.join(__dirname, 'sim-scale.js')], { encoding: 'utf8' });
   process.stdout.write(sim.stdout.trim().split('\n').pop() + '\n');
+  const watch = spawnSync(process.execPath, [path.join(__dirname, 'watch-view.js')], { encoding: 'utf8' });
+  process.stdout.write(watch.stdout.trim().split('\n').pop() + '\n');
   process.stdout.write(`classic transfer window median ${median(classic.windowsS).toFixed(3)} s (target < 1.0 s), wall time median ${median(classic.wallsS).toFixed(3)} s\n`);
 }
 

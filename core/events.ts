@@ -8,6 +8,8 @@ export type PeerId = number;
 export type SwarmEventBody =
   | { readonly kind: 'started'; readonly summary: Readonly<Record<string, string | number | boolean>> }
   | { readonly kind: 'listening'; readonly port: number }
+  /** What the store holds when it opens: `bitfield` is the wire bitfield in hex (piece 0 is the high bit). */
+  | { readonly kind: 'store-opened'; readonly have: number; readonly total: number; readonly bitfield: string }
   | { readonly kind: 'connected'; readonly peer: PeerId; readonly direction: 'outbound' | 'inbound' }
   | { readonly kind: 'connection-rejected'; readonly peer?: PeerId; readonly reason: string }
   | { readonly kind: 'dial-failed'; readonly peer: PeerId; readonly address: string; readonly code?: string; readonly reason: string }
@@ -26,7 +28,6 @@ export type SwarmEventBody =
   | { readonly kind: 'piece-discarded'; readonly peer: PeerId; readonly index: number; readonly bytes: number; readonly reason: 'duplicate' | 'unrequested' }
   | { readonly kind: 'piece-corrupt'; readonly peer: PeerId; readonly index: number; readonly bytes: number; readonly strikes: number }
   | { readonly kind: 'peer-banned'; readonly peer: PeerId; readonly reason: string }
-  | { readonly kind: 'resumed'; readonly pieces: number; readonly total: number }
   | { readonly kind: 'piece-uploaded'; readonly peer: PeerId; readonly index: number; readonly bytes: number }
   | { readonly kind: 'peer-completed'; readonly peer: PeerId }
   | { readonly kind: 'file-complete' }

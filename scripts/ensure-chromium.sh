@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The HTML report test drives Debian's chromium through playwright-core (which never downloads a browser).
+# The browser tests (HTML report, watch page) drive Debian's chromium through playwright-core (which never downloads a browser).
 set -euo pipefail
 command -v chromium >/dev/null && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

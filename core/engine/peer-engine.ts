@@ -107,7 +107,7 @@ export class PeerEngine {
       if (own === undefined) return done;
       this.book.open(own);
       this.opened = true;
-      if (!self.hasFile && !own.isEmpty) this.bus.emit({ kind: 'resumed', pieces: own.count, total: own.size });
+      this.bus.emit({ kind: 'store-opened', have: own.count, total: own.size, bitfield: Buffer.from(own.toBytes()).toString('hex') });
     } catch (err) {
       this.stopParts();
       throw err;

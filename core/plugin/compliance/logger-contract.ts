@@ -7,6 +7,7 @@ import { ContractCheck } from './compliance';
 export function sampleEvents(self: number): SwarmEvent[] {
   const bodies: SwarmEventBody[] = [
     { kind: 'started', summary: { FileName: 'TheFile.dat', FileSize: 9537 } },
+    { kind: 'store-opened', have: 0, total: 10, bitfield: '0000' },
     { kind: 'listening', port: 6001 },
     { kind: 'connected', peer: 1, direction: 'outbound' },
     { kind: 'connected', peer: 3, direction: 'inbound' },

@@ -8,23 +8,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium } from '../../helpers/chromium';
 import type { AbReport } from '../../../app/ab/model';
 import { completionTimes, shareRatios } from '../../../app/ab/report-charts';
 import { renderHtml, reportJson, writeReports } from '../../../app/ab/report-html';
 import { FAILED, makeReport, PAIRS, PEERS, SEEDER_ID, VARIANT_A } from './fixture';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SCREENSHOT = '/tmp/report.png';
 
 interface Loaded {
@@ -62,14 +52,7 @@ describe('ab/report-html in headless chromium', function () {
   let dir: string;
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium not found at ${CHROMIUM}. The HTML report test needs a real browser and is never skipped: ` +
-          'install it with "apt-get install -y --no-install-recommends chromium" (.ci/run does), ' +
-          'or point CHROMIUM_PATH at a Chromium binary.',
-      );
-    }
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium('The HTML report test');
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ab-report-'));
   });
 
