@@ -90,6 +90,9 @@ export function watchNeighbours(events$: Observable<SwarmEvent>, self: PeerInfo,
   };
 }
 
+/** Problems the console logger already prints itself (a peer using it does not print them twice). */
+export const CONSOLE_SHOWS: ReadonlySet<SwarmEvent['kind']> = new Set(['connection-rejected', 'protocol-violation', 'plugin-error', 'error']);
+
 /**
  * The stderr line for an event a user should see whatever loggers are
  * chosen (the classic log must hold only the classic lines), or undefined.

@@ -1,13 +1,12 @@
 import * as path from 'node:path';
 import { ConfigError } from '../core/config/config-error';
 import { SwarmEvent } from '../core/events';
-import { consoleLine } from '../plugins/logger/console';
 import { HashFileError } from '../core/integrity/piece-hashes';
 import { PluginLoadError, readManifest } from '../core/plugin/plugin-registry';
 import { CheckedPeer, checkPeerOptions, composePeer, ComposedPeer, PeerOptions, PluginSelection } from './compose/compose-peer';
 import { TcpListener } from '../core/transport/tcp-listener';
 import { FolderLock } from './folder-lock';
-import { diagnosticLine, resumeNotice, stderrSay, timeoutNotice, watchNeighbours } from './peer-notices';
+import { CONSOLE_SHOWS, diagnosticLine, resumeNotice, stderrSay, timeoutNotice, watchNeighbours } from './peer-notices';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -83,7 +82,7 @@ async function runComposed(composed: ComposedPeer, args: RunPeerArgs): Promise<n
   // The console logger already shows problems on stderr: then only what it does not show.
   const consoleShows = composed.selection.loggers.includes('console');
   events.events$.subscribe((e) => {
-    const line = resumeNotice(e, self.hasFile) ?? (consoleShows && consoleLine(e) !== undefined ? undefined : diagnosticLine(e));
+    const line = resumeNotice(e, self.hasFile) ?? (consoleShows && CONSOLE_SHOWS.has(e.kind) ? undefined : diagnosticLine(e));
     if (line !== undefined) say(line);
   });
   if (process.send) forwardToParent(events.events$);
