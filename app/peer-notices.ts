@@ -1,7 +1,7 @@
 import { Observable } from 'rxjs';
 import { PeerInfo } from '../core/config/peer-info';
 import { PeerId, SwarmEvent } from '../core/events';
-import type { EngineStatus } from '../core/engine/peer-engine';
+import type { EngineStatus } from '../core/engine/neighbour-memory';
 
 /**
  * What a running peer tells its user on stderr when it is stuck: whom it is

@@ -99,7 +99,7 @@ async function runComposed(composed: ComposedPeer, args: RunPeerArgs): Promise<n
       ? undefined
       : setTimeout(() => {
           timedOut = true;
-          say(timeoutNotice(args.timeoutSeconds!, engine.status()));
+          say(timeoutNotice(args.timeoutSeconds!, engine.memory.status()));
           stop(`--timeout ${args.timeoutSeconds} s reached`);
         }, args.timeoutSeconds * 1000);
   let code = EXIT_OK;

@@ -3,6 +3,7 @@ import { PeerId } from '../events';
 import { PieceStore } from '../plugin/contracts';
 import { errorText } from '../plugin/guard/guard-util';
 import { msg } from '../protocol/messages';
+import { PieceHashes } from '../integrity/piece-hashes';
 import { IntegrityCheck } from './integrity-check';
 import { Neighbor } from './neighbor';
 import { RequestBook } from './request-book';
@@ -15,12 +16,14 @@ import { RequestBook } from './request-book';
  */
 export class Downloader {
   private stopped = false;
+  /** Checks pieces against the hash file (if any) and bans neighbours that keep sending bad ones. */
+  readonly integrity: IntegrityCheck;
 
   constructor(
     private readonly neighbors: ReadonlyMap<PeerId, Neighbor>,
     private readonly book: RequestBook,
     private readonly store: PieceStore,
-    private readonly integrity: IntegrityCheck,
+    pieceHashes: PieceHashes | undefined,
     private readonly bus: EventBus,
     /** Piece data came from `n` (the rate meter's input). */
     private readonly onReceived: (n: Neighbor, bytes: number) => void,
@@ -28,7 +31,9 @@ export class Downloader {
     private readonly onFileComplete: () => void,
     /** Something the peer cannot go on after (the file cannot be finished). */
     private readonly onFatal: (err: Error) => void,
-  ) {}
+  ) {
+    this.integrity = new IntegrityCheck(pieceHashes, bus);
+  }
 
   stop(): void {
     this.stopped = true;

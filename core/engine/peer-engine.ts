@@ -12,21 +12,11 @@ import { Message, MessageType, msg } from '../protocol/messages';
 import { LinkClosed, NeighborLink, Transport } from '../transport/link';
 import { Choker } from './choker';
 import { Downloader } from './downloader';
-import { IntegrityCheck } from './integrity-check';
+import { NeighbourMemory } from './neighbour-memory';
 import { EngineSettings } from './engine-settings';
 import { Neighbor } from './neighbor';
 import { RequestBook } from './request-book';
 import { Uploader } from './uploader';
-
-/** A snapshot of what a running peer still waits for. */
-export interface EngineStatus {
-  /** False while the store is still opening. */
-  readonly opened: boolean;
-  readonly total: number;
-  /** Pieces we lack, ascending. */
-  readonly missing: readonly number[];
-  readonly neighbors: ReadonlyArray<{ readonly id: PeerId; readonly connected: boolean; readonly complete: boolean; readonly pieces?: number; readonly requested: readonly number[] }>;
-}
 
 /**
  * The protocol's state machine, as a dispatcher over its parts: the request
@@ -47,11 +37,9 @@ export class PeerEngine {
   private readonly choker: Choker;
   private readonly uploader: Uploader;
   private readonly downloader: Downloader;
-  private readonly integrity: IntegrityCheck;
-  /** What each neighbour held when its link closed: whether to redial it depends on it. */
-  private readonly lastKnown = new Map<PeerId, Bitfield>();
+  /** What the swarm looked like when links closed, and what the peer still waits for (`memory.status()`). */
+  readonly memory: NeighbourMemory;
   private finished = false;
-  private opened = false;
   private resolveRun!: () => void;
   private rejectRun!: (err: Error) => void;
 
@@ -76,21 +64,8 @@ export class PeerEngine {
       this.completePeers.add(settings.self.id);
       this.checkDone();
     };
-    this.integrity = new IntegrityCheck(settings.pieceHashes, bus);
-    this.downloader = new Downloader(this.neighbors, this.book, this.store, this.integrity, bus, (n, bytes) => this.choker.moved(n, 'down', bytes), fileComplete, (err) => this.fail(err));
-  }
-
-  /**
-   * Dial a neighbour again only while one side lacks pieces the other has (a
-   * neighbour that crashed and comes back): some implementations close a link
-   * once both hold the whole file and exit on the next unexpected connection.
-   */
-  private shouldRedial(peer: PeerId): boolean {
-    if (this.finished || this.integrity.isBanned(peer)) return false;
-    const theirs = this.lastKnown.get(peer);
-    if (!theirs || !this.opened) return true;
-    const own = this.book.own;
-    return theirs.hasAnyMissingFrom(own) || own.hasAnyMissingFrom(theirs);
+    this.memory = new NeighbourMemory(settings, this.neighbors, this.completePeers, this.book, bus);
+    this.downloader = new Downloader(this.neighbors, this.book, this.store, settings.pieceHashes, bus, (n, bytes) => this.choker.moved(n, 'down', bytes), fileComplete, (err) => this.fail(err));
   }
 
   /** Runs until every peer of the peer file has the whole file; then closes everything. */
@@ -107,14 +82,13 @@ export class PeerEngine {
       const own = await Promise.race([this.store.open(), done.then(() => undefined)]);
       if (own === undefined) return done;
       this.book.open(own);
-      this.opened = true;
       this.bus.emit({ kind: 'store-opened', have: own.count, total: own.size, bitfield: Buffer.from(own.toBytes()).toString('hex') });
     } catch (err) {
       this.stopParts();
       throw err;
     }
     if (this.book.own.isComplete) this.completePeers.add(self.id);
-    this.transport.setRedialPolicy?.((peer) => this.shouldRedial(peer));
+    this.transport.setRedialPolicy?.((peer) => !this.finished && !this.downloader.integrity.isBanned(peer) && this.memory.needEachOther(peer));
     this.subscriptions.add(this.transport.links$.subscribe((link) => this.onLink(link)));
     try {
       await this.transport.start();
@@ -136,19 +110,6 @@ export class PeerEngine {
     this.rejectRun?.(new Error(`stopped before the swarm completed: ${reason}`));
   }
 
-  /** What the peer still waits for: the pieces it lacks and, per listed neighbour, what it knows of it (for a give-up message). */
-  status(): EngineStatus {
-    const missing: number[] = [];
-    if (this.opened) for (let i = 0; i < this.book.own.size; i++) if (!this.book.own.has(i)) missing.push(i);
-    const neighbors = this.settings.peers
-      .filter((p) => p.id !== this.settings.self.id)
-      .map((p) => {
-        const n = this.neighbors.get(p.id);
-        return { id: p.id, connected: n !== undefined && !n.closed, complete: this.completePeers.has(p.id), pieces: n?.bitfield.count, requested: n ? [...n.outstanding.keys()] : [] };
-      });
-    return { opened: this.opened, total: this.settings.geometry.numPieces, missing, neighbors };
-  }
-
   private onUnchokingInterval(): void {
     if (this.finished) return;
     this.choker.rechoke('interval');
@@ -158,8 +119,8 @@ export class PeerEngine {
   // ------------------------------------------------------------------ links
 
   private onLink(link: NeighborLink): void {
-    if (this.finished || this.neighbors.has(link.remoteId) || this.integrity.isBanned(link.remoteId)) {
-      link.close(this.finished ? 'already done' : this.integrity.isBanned(link.remoteId) ? 'banned for sending pieces that fail their hashes' : 'duplicate connection');
+    if (this.finished || this.neighbors.has(link.remoteId) || this.downloader.integrity.isBanned(link.remoteId)) {
+      link.close(this.finished ? 'already done' : this.neighbors.has(link.remoteId) ? 'duplicate connection' : 'banned for sending pieces that fail their hashes');
       return;
     }
     const n = new Neighbor(link, this.settings.geometry.numPieces);
@@ -185,7 +146,6 @@ export class PeerEngine {
     if (closed.violation) this.bus.emit({ kind: 'protocol-violation', peer: n.id, reason: closed.reason });
     this.bus.emit({ kind: 'disconnected', peer: n.id, reason: closed.reason });
     if (this.neighbors.get(n.id) === n) this.neighbors.delete(n.id);
-    this.lastKnown.set(n.id, n.bitfield);
     // After the end nothing reads the swarm state: skip the bookkeeping (it walks every piece).
     if (this.finished) return;
     this.book.lost(n);
