@@ -4,17 +4,13 @@ import { PeerId, SwarmEvent } from '../core/events';
 import type { EngineStatus } from '../core/engine/neighbour-memory';
 
 /**
- * What a running peer tells its user on stderr when it is stuck: whom it is
- * waiting for, a neighbour whose host does not resolve, why it gave up. All
- * of these lines are made here and leave through one `say` function, so they
- * can be routed through another reporter without touching the engine.
+ * What a running peer tells its user when it is stuck or something is wrong
+ * with the data: whom it is waiting for, a neighbour whose host does not
+ * resolve, why it gave up, a bad piece, a banned neighbour, what it resumed
+ * with. The lines are made here; run-peer.ts hands them to the reporter
+ * (app/reporter/), which prefixes `peer <id>: ` and writes them on stderr.
  */
 export type Say = (line: string) => void;
-
-export const stderrSay =
-  (self: PeerId): Say =>
-  (line) =>
-    process.stderr.write(`peer ${self}: ${line}\n`);
 
 export interface WaitNoticeTiming {
   /** First notice about a neighbour that has not connected (default 10 s). */
@@ -90,23 +86,9 @@ export function watchNeighbours(events$: Observable<SwarmEvent>, self: PeerInfo,
   };
 }
 
-/** Problems the console logger already prints itself (a peer using it does not print them twice). */
-export const CONSOLE_SHOWS: ReadonlySet<SwarmEvent['kind']> = new Set(['connection-rejected', 'protocol-violation', 'plugin-error', 'error']);
-
-/**
- * The stderr line for an event a user should see whatever loggers are
- * chosen (the classic log must hold only the classic lines), or undefined.
- */
-export function diagnosticLine(e: SwarmEvent): string | undefined {
+/** The line for a piece that failed its hash, or a neighbour banned for it; undefined for other events. */
+export function integrityLine(e: SwarmEvent): string | undefined {
   switch (e.kind) {
-    case 'connection-rejected':
-      return `rejected a connection${e.peer === undefined ? '' : ` with ${e.peer}`}: ${e.reason}`;
-    case 'protocol-violation':
-      return `closed the connection to ${e.peer}: ${e.reason}`;
-    case 'plugin-error':
-      return `${e.plugin} plugin: ${e.message}`;
-    case 'error':
-      return e.message;
     case 'piece-corrupt':
       return `piece ${e.index} from ${e.peer} does not match its hash: discarded, to be fetched from another neighbour (${e.strikes} bad piece${e.strikes > 1 ? 's' : ''} from ${e.peer})`;
     case 'peer-banned':

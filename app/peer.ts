@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { DEFAULT_CONFIG_DIR, DEFAULT_MANIFEST } from '../core/paths';
+import { DEFAULT_CONFIG_DIR, DEFAULT_MANIFEST, PACKAGE_ROOT } from '../core/paths';
 import { portNumber, positiveNumber, sizeOption, wholeNumber } from './cli-options';
 import { isPluginPath, readManifest } from '../core/plugin/plugin-registry';
 import { EXIT_FAILURE, EXIT_USAGE, runPeer } from './run-peer';
@@ -17,9 +17,19 @@ const DEFAULT_PROFILE = path.join(DEFAULT_CONFIG_DIR, 'profiles', 'mixed.json');
 /** Loaded only for `peer ab --sim`, so a plain peer does not pay for the simulator. */
 const simulateRun: RunOnce = async (...args) => (await import('./ab/sim-harness')).runSimOnce(...args);
 
+/** The exit codes every command uses; `--help` shows them and the README says the same. */
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0  done (peer: every peer of the peer file has the whole file)
+  1  failed while running (a port in use, a timeout, a swarm copy that differs;
+     peer inspect: the logs show protocol violations)
+  2  bad command line or config (nothing was started or written)
 
+The protocol, the classic log lines and swarmlab's opt-in extensions: docs/protocol.md`;
 
-
+export function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
 function list(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), ...value.split(',').filter((s) => s !== '')];
 }
@@ -70,19 +80,28 @@ interface PluginFlags {
 export function buildProgram(): Command {
   const program = new Command('peer')
     .description('swarmlab: a P2PFILESHARINGPROJ peer built from plugins')
-    .showHelpAfterError()
+    .version(`peer (swarmlab) ${packageVersion()}`, '-V, --version', 'print the version')
+    .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride();
 
   pluginOptions(
     program
       .command('run', { isDefault: true })
       .description('run one peer until every peer of the peer file has the whole file')
-      .requiredOption('--id <peerId>', 'this peer\'s id in peer_info.cfg', wholeNumber('--id', 0))
+      // Checked in the action rather than with requiredOption, so that an unknown option is reported first.
+      .option('--id <peerId>', 'this peer\'s id in peer_info.cfg (required)', wholeNumber('--id', 0))
       .option('--dir <dir>', 'where peer_<id>/ lives', '.')
       .option('--log-dir <dir>', 'where log_peer_<id>.log is written', '.')
+      .option('--timeout <seconds>', 'give up after this long: say which pieces and peers it was waiting for, exit 1', positiveNumber('--timeout'))
+      .option('-q, --quiet', 'no status line or progress lines (problems are still reported on stderr)', false)
       .addOption(new Option('--listen-host <host>', 'interface to listen on (default: all)'))
-      .option('--timeout <seconds>', 'give up after this long: say which pieces and peers it was waiting for, exit 1', positiveNumber('--timeout')),
-  ).action(async (opts: PluginFlags & { id: number; dir: string; logDir: string; listenHost?: string; timeout?: number }) => {
+      .addHelpText('after', `
+The peer reports on stderr (stdout stays empty): on a terminal one live status
+line (pieces, rates, neighbours, ETA) and a summary; otherwise a few plain
+lines (listening, connections, complete, done). --quiet keeps only problems.
+The classic log, log_peer_<id>.log, holds exactly the classic lines.`),
+  ).action(async (opts: PluginFlags & { id?: number; dir: string; logDir: string; listenHost?: string; quiet: boolean; timeout?: number }, cmd: Command) => {
+    if (opts.id === undefined) cmd.error("error: required option '--id <peerId>' not specified", { exitCode: EXIT_USAGE, code: 'peer.missingId' });
     process.exitCode = await runPeer({
       id: opts.id,
       configDir: opts.config ?? defaultConfigDir(),
@@ -97,6 +116,7 @@ export function buildProgram(): Command {
       seed: opts.seed,
       listenHost: opts.listenHost,
       timeoutSeconds: opts.timeout,
+      quiet: opts.quiet,
     });
   });
 
@@ -132,6 +152,56 @@ export function buildProgram(): Command {
       uiLingerSeconds: opts.uiLinger,
     });
   });
+
+  program
+    .command('share <file>')
+    .description('write a ready config folder to share <file>: common.cfg, peer_info.cfg, the piece-hash file and the seeder\'s folder; print the commands to run')
+    .option('--peers <n>', 'peers on this machine, the first one the seeder (default 5)', wholeNumber('--peers', 2))
+    .option('--hosts <h1,h2,...>', 'one peer per host, in this order; the first host seeds', list)
+    .option('--piece-size <size>', 'piece size, e.g. 256KiB (default: see below)', sizeOption('--piece-size'))
+    .option('--port <n>', 'port of the first peer; the next peers use the next ports', wholeNumber('--port', 1), 6001)
+    .option('--out <dir>', 'the folder to write (must not exist, or be empty) (default: share-<file name>)')
+    .addHelpText('after', `
+The default piece size is the smallest power of two from 16 KiB up to 16 MiB
+that cuts the file into at most 2,000 pieces: small files keep the classic
+16 KiB pieces, and a big file still has few enough pieces that bitfields,
+'have' messages and the hash file stay small.
+
+The file itself is never modified: the seeder's folder gets a hard link to it
+when the output folder is on the same file system, else a copy.`)
+    .action(async (file: string, opts: { peers?: number; hosts?: string[]; pieceSize?: number; port: number; out?: string }, cmd: Command) => {
+      if (opts.peers !== undefined && opts.hosts !== undefined) cmd.error('error: give --peers or --hosts, not both', { exitCode: EXIT_USAGE, code: 'peer.shareConflict' });
+      const { runShareCommand } = await import('./share/share-command');
+      process.exitCode = await runShareCommand({ file, peers: opts.peers, hosts: opts.hosts, pieceSize: opts.pieceSize, firstPort: opts.port, out: opts.out });
+    });
+
+  program
+    .command('hashes <file>')
+    .description('print the piece-hash file of <file> (one lowercase hex SHA-256 per piece) on stdout')
+    .requiredOption('--piece-size <size>', 'the PieceSize of the swarm, e.g. 16384 or 256KiB', sizeOption('--piece-size'))
+    .action(async (file: string, opts: { pieceSize: number }) => {
+      const { runHashesCommand } = await import('./share/hashes-command');
+      process.exitCode = await runHashesCommand(file, opts.pieceSize);
+    });
+
+  program
+    .command('inspect <logs...>')
+    .description('check classic logs (log_peer_<id>.log, from any implementation): a timeline per peer, and the protocol violations they show (exit 1 if any)')
+    .option('--config <dir>', 'the swarm\'s config folder, to know the number of pieces (default: common.cfg beside each log, if any)')
+    .option('--choke-grace <seconds>', 'how long after a choke a piece from that neighbour may still arrive (it was requested before)', positiveNumber('--choke-grace'), 1)
+    .addHelpText('after', `
+Flags: a line not in the classic format (or about another peer), a piece
+downloaded twice, a piece count that skips or goes back, a piece index past
+the end of the file, a piece from a neighbour that had choked the peer (after
+the grace period), a completion line before the last piece. Each with its
+file and line. The rules in full: docs/protocol.md, "Checking a log".
+
+Exit codes: 0 nothing found, 1 violations found, 2 a log or config that
+cannot be read, or a bad command line.`)
+    .action(async (logs: string[], opts: { config?: string; chokeGrace: number }) => {
+      const { runInspectCommand } = await import('./inspect/inspect-command');
+      process.exitCode = await runInspectCommand({ logs, configDir: opts.config, chokeGraceMs: opts.chokeGrace * 1000 });
+    });
 
   program
     .command('watch <run-dir>')
@@ -178,6 +248,7 @@ export function buildProgram(): Command {
       const entries = readManifest(opts.manifest);
       const width = Math.max(...entries.map((e) => e.kind.length + e.name.length + 1));
       for (const e of entries) process.stdout.write(`${`${e.kind}/${e.name}`.padEnd(width)}  ${e.description}\n`);
+      process.stdout.write(`\nThe protocol these plugins serve, the classic log lines and the opt-in extensions: ${path.join(PACKAGE_ROOT, 'docs', 'protocol.md')}\n`);
     });
   plugins
     .command('test <plugin>')
@@ -188,6 +259,7 @@ export function buildProgram(): Command {
       process.exitCode = await testPlugin(ref, opts.manifest);
     });
 
+  pointAtHelpOnError(program);
   return program;
 }
 
@@ -197,6 +269,13 @@ function selectionOf(opts: PluginFlags): Partial<PluginSelection> {
 
 function limitsOf(opts: PluginFlags): { upload?: number; download?: number } {
   return { upload: opts.uploadRate, download: opts.downloadRate };
+}
+
+/** A usage error prints the error and one line naming the help to read, not the whole help. */
+function pointAtHelpOnError(cmd: Command, parents: string[] = []): void {
+  const name = [...parents, cmd.name()].join(' ');
+  cmd.showHelpAfterError(`Run '${name} --help' for usage.`);
+  for (const sub of cmd.commands) pointAtHelpOnError(sub, [...parents, cmd.name()]);
 }
 
 /** The plugin flags of `swarm`, passed on to each peer process. */
@@ -221,8 +300,18 @@ function passThroughArgs(opts: PluginFlags): string[] {
 export async function main(argv: string[]): Promise<number> {
   // `peer sim` parses its own flags (loaded only when asked for).
   if (argv[0] === 'sim') return (await import('./sim-command')).runSimCommand(argv.slice(1));
+  // Bare `peer` lists the commands (as `peer help` does) rather than complaining about a missing --id.
+  if (argv.length === 0) argv = ['help'];
+  const program = buildProgram();
+  // `run` is the default command, so commander would take a misspelt command for run's argument.
+  const commands = program.commands.map((c) => c.name());
+  const first = argv[0]!;
+  if (!first.startsWith('-') && first !== 'help' && !commands.includes(first)) {
+    process.stderr.write(`error: unknown command '${first}' (commands: ${commands.join(', ')})\nRun 'peer --help' for usage.\n`);
+    return EXIT_USAGE;
+  }
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_USAGE;

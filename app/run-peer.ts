@@ -1,12 +1,14 @@
 import * as path from 'node:path';
+import { filter } from 'rxjs';
 import { ConfigError } from '../core/config/config-error';
 import { SwarmEvent } from '../core/events';
 import { HashFileError } from '../core/integrity/piece-hashes';
 import { PluginLoadError, readManifest } from '../core/plugin/plugin-registry';
-import { CheckedPeer, checkPeerOptions, composePeer, ComposedPeer, PeerOptions, PluginSelection } from './compose/compose-peer';
 import { TcpListener } from '../core/transport/tcp-listener';
+import { CheckedPeer, checkPeerOptions, composePeer, ComposedPeer, PeerOptions, PluginSelection } from './compose/compose-peer';
 import { FolderLock } from './folder-lock';
-import { CONSOLE_SHOWS, diagnosticLine, resumeNotice, stderrSay, timeoutNotice, watchNeighbours } from './peer-notices';
+import { integrityLine, resumeNotice, timeoutNotice, watchNeighbours } from './peer-notices';
+import { PeerReporter } from './reporter/peer-reporter';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -27,6 +29,10 @@ export interface RunPeerArgs {
   readonly listenHost?: string;
   /** Give up (exit 1, saying what was missing) after this many seconds. */
   readonly timeoutSeconds?: number;
+  /** No status line or progress lines (problems are still reported). */
+  readonly quiet?: boolean;
+  /** Where the human-readable lines go (default: a reporter on stderr). */
+  readonly reporter?: PeerReporter;
 }
 
 /** A peer started by `peer swarm` ends when that process goes, however it goes (see watchParent). */
@@ -40,34 +46,39 @@ const PARENT_GONE_EXIT_MS = 1500;
  * port clash, cannot truncate or delete anything a running peer owns.
  */
 export async function runPeer(args: RunPeerArgs): Promise<number> {
+  // Before the peer exists: one line, no summary.
+  const startupError = (err: unknown): number => {
+    (args.reporter ?? new PeerReporter()).warn(`error: ${err instanceof Error ? err.message : String(err)}`);
+    return exitCodeOf(err);
+  };
   let options: PeerOptions;
   let checked: CheckedPeer;
   try {
     options = { ...args, manifest: readManifest(args.manifestFile) };
     checked = checkPeerOptions(options);
   } catch (err) {
-    return reportStartupError(err);
+    return startupError(err);
   }
   const folder = path.join(args.dataDir, `peer_${args.id}`);
   let lock: FolderLock;
   try {
     lock = await FolderLock.acquire(folder, `peer_${args.id}/ (${path.resolve(folder)})`);
   } catch (err) {
-    return reportStartupError(err);
+    return startupError(err);
   }
   try {
     let listener: TcpListener;
     try {
       listener = await TcpListener.bind(checked.self.port, args.listenHost, `peer ${args.id}`);
     } catch (err) {
-      return reportStartupError(err);
+      return startupError(err);
     }
     let composed: ComposedPeer;
     try {
       composed = composePeer({ ...options, config: checked.config, listener });
     } catch (err) {
       await listener.close();
-      return reportStartupError(err);
+      return startupError(err);
     }
     return await runComposed(composed, args);
   } finally {
@@ -77,16 +88,28 @@ export async function runPeer(args: RunPeerArgs): Promise<number> {
 
 async function runComposed(composed: ComposedPeer, args: RunPeerArgs): Promise<number> {
   const { engine, events, loggers, config } = composed;
+  // The console logger (chosen on the command line or in common.cfg) already shows progress and problems.
+  const consoleChosen = composed.selection.loggers.includes('console');
+  const reporter = args.reporter ?? new PeerReporter({ quiet: args.quiet, progressShownElsewhere: consoleChosen });
   const self = config.peers.find((p) => p.id === args.id)!;
-  const say = stderrSay(args.id);
-  // The console logger already shows problems on stderr: then only what it does not show.
-  const consoleShows = composed.selection.loggers.includes('console');
+  const totalPieces = Math.ceil(config.common.fileSize / config.common.pieceSize);
+  reporter.attach(consoleChosen ? events.events$.pipe(filter((e) => !DIAGNOSTIC_KINDS.has(e.kind))) : events.events$, {
+    self: self.id,
+    neighbours: config.peers.length - 1,
+    totalPieces,
+    piecesAtStart: self.hasFile ? totalPieces : 0,
+    pieceSize: config.common.pieceSize,
+    fileSize: config.common.fileSize,
+  });
+  // Bad pieces and bans are problems (always shown); what a resumed download found is progress.
   events.events$.subscribe((e) => {
-    const line = resumeNotice(e, self.hasFile) ?? (consoleShows && CONSOLE_SHOWS.has(e.kind) ? undefined : diagnosticLine(e));
-    if (line !== undefined) say(line);
+    const problem = integrityLine(e);
+    if (problem !== undefined) reporter.warn(problem);
+    const resumed = resumeNotice(e, self.hasFile);
+    if (resumed !== undefined) reporter.info(resumed);
   });
   if (process.send) forwardToParent(events.events$);
-  const stopWatching = watchNeighbours(events.events$, self, config.peers, say);
+  const stopWatching = watchNeighbours(events.events$, self, config.peers, (line) => reporter.warn(line));
   const stop = (reason: string): void => void engine.abort(reason);
   const onSigint = (): void => stop('received SIGINT');
   const onSigterm = (): void => stop('received SIGTERM');
@@ -99,14 +122,21 @@ async function runComposed(composed: ComposedPeer, args: RunPeerArgs): Promise<n
       ? undefined
       : setTimeout(() => {
           timedOut = true;
-          say(timeoutNotice(args.timeoutSeconds!, engine.memory.status()));
+          reporter.warn(timeoutNotice(args.timeoutSeconds!, engine.memory.status()));
           stop(`--timeout ${args.timeoutSeconds} s reached`);
         }, args.timeoutSeconds * 1000);
+  // A fatal error the engine already reported as an event is not printed twice.
+  let lastError: string | undefined;
+  events.events$.subscribe((e) => {
+    if (e.kind === 'error') lastError = e.message;
+  });
   let code = EXIT_OK;
   try {
     await engine.run();
   } catch (err) {
-    code = timedOut ? EXIT_FAILURE : reportStartupError(err);
+    const message = err instanceof Error ? err.message : String(err);
+    code = timedOut ? EXIT_FAILURE : exitCodeOf(err);
+    if (message !== lastError && !timedOut) reporter.warn(`error: ${message}`);
   }
   if (timeout) clearTimeout(timeout);
   stopWatching();
@@ -115,7 +145,16 @@ async function runComposed(composed: ComposedPeer, args: RunPeerArgs): Promise<n
   process.off('SIGTERM', onSigterm);
   events.complete();
   await Promise.all(loggers.map((l) => l.flush().catch(() => undefined)));
+  reporter.finish(code);
   return code;
+}
+
+/** Events the console logger reports itself. */
+const DIAGNOSTIC_KINDS = new Set<SwarmEvent['kind']>(['connection-rejected', 'protocol-violation', 'plugin-error', 'error']);
+
+/** The exit code for an error that stopped the peer: 2 for what the user must fix in the config, hash file or command line. */
+function exitCodeOf(err: unknown): number {
+  return err instanceof ConfigError || err instanceof PluginLoadError || err instanceof HashFileError ? EXIT_USAGE : EXIT_FAILURE;
 }
 
 /**
@@ -136,15 +175,6 @@ function watchParent(onGone: () => void): () => void {
   }
   process.once('disconnect', gone);
   return () => process.off('disconnect', gone);
-}
-
-function reportStartupError(err: unknown): number {
-  if (err instanceof ConfigError || err instanceof PluginLoadError || err instanceof HashFileError) {
-    process.stderr.write(`error: ${err.message}\n`);
-    return EXIT_USAGE;
-  }
-  process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
-  return EXIT_FAILURE;
 }
 
 /** When started by `peer swarm`, report progress over the IPC channel (throttled: this is the hot path). */

@@ -22,6 +22,7 @@ import os
 import random
 import struct
 import sys
+import time
 
 HEADER = b"P2PFILESHARINGPROJ"
 CHOKE, UNCHOKE, INTERESTED, NOT_INTERESTED, HAVE, BITFIELD, REQUEST, PIECE = range(8)
@@ -79,6 +80,11 @@ class Peer:
         self.complete = {p[0] for p in self.peers if p[0] == my_id and has_file}
         self.requested = set()
         self.done = asyncio.Event()
+        self.logf = open(os.path.join(data_dir, f"log_peer_{my_id}.log"), "w")
+
+    def log(self, text):
+        self.logf.write(f"[{time.strftime('%a %b %d %H:%M:%S %Y')}]: Peer {self.id} {text}\n")
+        self.logf.flush()
 
     def length(self, i):
         return min(self.piece_size, self.file_size - i * self.piece_size)
@@ -100,7 +106,9 @@ class Peer:
             if pid == self.id:
                 break
             r, w = await asyncio.open_connection(host, port)  # no retry, as some implementations do
-            asyncio.ensure_future(Conn(self, r, w, expect=pid).run())
+            conn = Conn(self, r, w, expect=pid)
+            conn.outbound = True
+            asyncio.ensure_future(conn.run())
         # Peers listed after us, in file order: a strict peer expects its accepted connections in this order.
         self.expected_inbound = [p[0] for p in self.peers[[p[0] for p in self.peers].index(self.id) + 1:]]
         self.check_done()
@@ -123,6 +131,7 @@ class Peer:
         server.close()
         if self.f:
             self.f.close()
+        self.logf.close()
         if self.failed:
             print(self.failed, file=sys.stderr, flush=True)
             sys.exit(1)
@@ -147,6 +156,7 @@ class Conn:
         self.theirs = set()
         self.choked_by_them = True
         self.outstanding = None
+        self.outbound = False  # set by the dialler: decides how the connection is logged
 
     def send(self, t, payload=b""):
         if self.p.closing:
@@ -169,6 +179,7 @@ class Conn:
             return
         p.conns[self.rid] = self
         p.met.add(self.rid)
+        p.log(f"makes a connection to Peer {self.rid}." if self.outbound else f"is connected from Peer {self.rid}.")
         if p.have:
             self.send(BITFIELD, p.bitfield())
         try:
@@ -220,16 +231,23 @@ class Conn:
             self.theirs = {i for i in range(p.n) if payload[i >> 3] & (0x80 >> (i & 7))}
             self.learned()
         elif t == HAVE:
-            self.theirs.add(struct.unpack(">I", payload)[0])
+            i = struct.unpack(">I", payload)[0]
+            p.log(f"received the 'have' message from {self.rid} for the piece {i}.")
+            self.theirs.add(i)
             self.learned()
         elif t == INTERESTED:
+            p.log(f"received the 'interested' message from {self.rid}.")
             self.send(UNCHOKE)
         elif t == NOT_INTERESTED:
-            pass
+            p.log(f"received the 'not interested' message from {self.rid}.")
         elif t == UNCHOKE:
+            if self.choked_by_them:
+                p.log(f"is unchoked by {self.rid}.")
             self.choked_by_them = False
             self.request_next()
         elif t == CHOKE:
+            if not self.choked_by_them:
+                p.log(f"is choked by {self.rid}.")
             self.choked_by_them = True
             if self.outstanding is not None:
                 p.requested.discard(self.outstanding)
@@ -249,12 +267,14 @@ class Conn:
                 p.f.seek(i * p.piece_size)
                 p.f.write(payload[4:])
                 p.have.add(i)
+                p.log(f"has downloaded the piece {i} from {self.rid}. Now the number of pieces it has is {len(p.have)}.")
                 for c in list(p.conns.values()):
                     c.send(HAVE, struct.pack(">I", i))
                     c.interest()
                 if len(p.have) == p.n:
                     print("complete", flush=True)  # lets a test wait for this peer's copy
                     p.f.flush()
+                    p.log("has downloaded the complete file.")
                     p.complete.add(p.id)
                     p.check_done()
                     for c in list(p.conns.values()):

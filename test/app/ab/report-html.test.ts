@@ -15,7 +15,6 @@ import { completionTimes, shareRatios } from '../../../app/ab/report-charts';
 import { renderHtml, reportJson, writeReports } from '../../../app/ab/report-html';
 import { FAILED, makeReport, PAIRS, PEERS, SEEDER_ID, VARIANT_A } from './fixture';
 
-const SCREENSHOT = '/tmp/report.png';
 
 interface Loaded {
   readonly page: Page;
@@ -205,8 +204,9 @@ describe('ab/report-html in headless chromium', function () {
         expect(box!.width, id).to.be.above(600);
         expect(box!.height, id).to.be.above(250);
       }
-      await page.screenshot({ path: SCREENSHOT, fullPage: true });
-      expect(fs.statSync(SCREENSHOT).size).to.be.above(10000);
+      const screenshot = path.join(dir, 'report.png');
+      await page.screenshot({ path: screenshot, fullPage: true });
+      expect(fs.statSync(screenshot).size).to.be.above(10000);
     });
   });
 
