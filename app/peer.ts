@@ -21,9 +21,10 @@ const simulateRun: RunOnce = async (...args) => (await import('./ab/sim-harness'
 export const EXIT_CODES_HELP = `
 Exit codes:
   0  done (peer: every peer of the peer file has the whole file)
-  1  failed while running (a port in use, a timeout, a swarm copy that differs;
-     peer inspect: the logs show protocol violations)
-  2  bad command line or config (nothing was started or written)
+  1  failed while running (a port in use, the peer folder in use, a timeout, a
+     swarm copy that differs; peer inspect: the logs show protocol violations)
+  2  bad command line, config or hash file (nothing was started or written;
+     peer swarm checks every option and plugin name before starting a process)
 
 The protocol, the classic log lines and swarmlab's opt-in extensions: docs/protocol.md`;
 
