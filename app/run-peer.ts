@@ -23,6 +23,8 @@ export interface RunPeerArgs {
   readonly selection: Partial<PluginSelection>;
   readonly pipeline: number;
   readonly endgame: boolean;
+  readonly requestTimeoutMs?: number;
+  readonly handshakeTimeoutMs?: number;
   readonly limits?: { upload?: number; download?: number };
   readonly verbose: boolean;
   readonly seed?: number;
@@ -150,7 +152,7 @@ async function runComposed(composed: ComposedPeer, args: RunPeerArgs): Promise<n
 }
 
 /** Events the console logger reports itself. */
-const DIAGNOSTIC_KINDS = new Set<SwarmEvent['kind']>(['connection-rejected', 'protocol-violation', 'plugin-error', 'error']);
+const DIAGNOSTIC_KINDS = new Set<SwarmEvent['kind']>(['connection-rejected', 'protocol-violation', 'plugin-error', 'neighbor-stalled', 'error']);
 
 /** The exit code for an error that stopped the peer: 2 for what the user must fix in the config, hash file or command line. */
 function exitCodeOf(err: unknown): number {
@@ -176,6 +178,7 @@ function watchParent(onGone: () => void): () => void {
   process.once('disconnect', gone);
   return () => process.off('disconnect', gone);
 }
+
 
 /** When started by `peer swarm`, report progress over the IPC channel (throttled: this is the hot path). */
 function forwardToParent(events$: import('rxjs').Observable<SwarmEvent>): void {

@@ -29,6 +29,8 @@ export type SwarmEventBody =
   | { readonly kind: 'piece-corrupt'; readonly peer: PeerId; readonly index: number; readonly bytes: number; readonly strikes: number }
   | { readonly kind: 'peer-banned'; readonly peer: PeerId; readonly reason: string }
   | { readonly kind: 'piece-uploaded'; readonly peer: PeerId; readonly index: number; readonly bytes: number }
+  /** A neighbour sat on a request past the request timeout: reported once per neighbour until it sends a piece again. */
+  | { readonly kind: 'neighbor-stalled'; readonly peer: PeerId; readonly index: number; readonly waitedMs: number }
   | { readonly kind: 'peer-completed'; readonly peer: PeerId }
   | { readonly kind: 'file-complete' }
   | { readonly kind: 'swarm-complete' }

@@ -47,6 +47,8 @@ export interface PeerOptions {
   readonly transport?: Transport;
   /** Host to listen on; defaults to all interfaces. */
   readonly listenHost?: string;
+  /** A connection that has not sent its handshake after this long (ms) is closed. Default 10 s. */
+  readonly handshakeTimeoutMs?: number;
   /**
    * Called after every default provider is registered and before anything is
    * built: register your own provider for any token (TOKENS.Transport,
@@ -171,7 +173,7 @@ export function composePeer(options: PeerOptions): ComposedPeer {
     useFactory: instanceCachingFactory((c) => {
       const guard = c.resolve<PluginGuard>(TOKENS.Guard);
       const limiter = guard.rateLimiter(c.resolve<RateLimiter>(TOKENS.RateLimiter));
-      return new TcpTransport({ self, peers: config.peers, geometry, events, listenHost: options.listenHost, limiter, listener: options.listener });
+      return new TcpTransport({ self, peers: config.peers, geometry, events, listenHost: options.listenHost, limiter, handshakeTimeoutMs: options.handshakeTimeoutMs, listener: options.listener });
     }),
   });
   if (options.transport) container.register(TOKENS.Transport, { useValue: options.transport });

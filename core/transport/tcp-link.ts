@@ -78,6 +78,18 @@ function throttleDownload(socket: net.Socket, limiter: RateLimiter, bytes: numbe
   }, wait).unref();
 }
 
+/** Links corked in this turn of the event loop: one setImmediate uncorks them all after the reads. */
+let toUncork: TcpLink[] = [];
+function uncorkAfterReads(link: TcpLink): void {
+  if (toUncork.length === 0) setImmediate(uncorkAll);
+  toUncork.push(link);
+}
+function uncorkAll(): void {
+  const links = toUncork;
+  toUncork = [];
+  for (const l of links) l.flushCorked();
+}
+
 interface Delayed {
   readonly message: Message;
   reserved: boolean;
@@ -163,15 +175,13 @@ export class TcpLink implements NeighborLink {
   }
 
   private write(message: Message): Promise<void> {
-    // Everything sent in one turn of the event loop (e.g. a `have` and the next request) leaves in one
-    // writev: on loopback the per-write system call, not the bytes, is what costs.
+    // Everything sent while the event loop handles one batch of reads (e.g. the `have`s for pieces that
+    // arrived on several sockets, and the next requests) leaves in one writev per socket: on loopback
+    // the per-write system call, not the bytes, is what costs. The batch ends in the check phase.
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
+      uncorkAfterReads(this);
     }
     let accepted: boolean;
     if (message.type === MessageType.Piece) {
@@ -196,6 +206,13 @@ export class TcpLink implements NeighborLink {
       });
     }
     return this.drained;
+  }
+
+  /** Sends what was written since the cork (see write()). */
+  flushCorked(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket.uncork();
   }
 
   close(reason: string): void {

@@ -9,6 +9,8 @@ import { RateLimiter } from '../plugin/contracts';
 import { handshakeSocket, TcpLink } from './tcp-link';
 import { TcpListener } from './tcp-listener';
 
+const DEFAULT_MAX_PENDING_HANDSHAKES = 128;
+
 export interface TcpTransportOptions {
   readonly self: PeerInfo;
   /** Every peer of the peer file, in file order. */
@@ -18,6 +20,12 @@ export interface TcpTransportOptions {
   /** Host to listen on; defaults to all interfaces. */
   readonly listenHost?: string;
   readonly handshakeTimeoutMs?: number;
+  /**
+   * Inbound connections allowed to be still in the handshake at once; when
+   * another arrives the oldest is dropped. Real neighbours handshake within a
+   * round trip, so only stalled ones (half-open, a byte a second) are dropped.
+   */
+  readonly maxPendingHandshakes?: number;
   readonly firstRetryMs?: number;
   readonly maxRetryMs?: number;
   /** Shapes piece traffic to the peer's bandwidth limits. */
@@ -37,6 +45,8 @@ export class TcpTransport implements Transport {
   private readonly connected = new Map<PeerId, TcpLink>();
   /** Sockets still in the handshake: the only ones stop() may cut without losing data. */
   private readonly handshaking = new Set<net.Socket>();
+  /** The inbound ones among them, oldest first. */
+  private readonly pendingInbound = new Set<net.Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
   /** Neighbours we have had a link with: dialling them again is a redial, subject to the policy. */
@@ -106,6 +116,7 @@ export class TcpTransport implements Transport {
       return;
     }
     this.track(socket);
+    this.limitPendingInbound(socket);
     this.establish(socket, 'inbound', (id) => {
       if (id === this.options.self.id) return `peer claims our own id ${id}`;
       if (!this.options.peers.some((p) => p.id === id)) return `peer ${id} is not in the peer file`;
@@ -119,6 +130,7 @@ export class TcpTransport implements Transport {
     handshakeSocket(socket, self.id, geometry, direction, accept, this.options.handshakeTimeoutMs ?? 10_000, this.options.limiter).then(
       (link) => {
         this.handshaking.delete(socket);
+        this.pendingInbound.delete(socket);
         if (this.stopped) {
           link.close('shutting down');
           return;
@@ -134,10 +146,22 @@ export class TcpTransport implements Transport {
       },
       (err: Error) => {
         this.handshaking.delete(socket);
-        events.emit({ kind: 'connection-rejected', peer: redialTo?.id, reason: err.message });
+        this.pendingInbound.delete(socket);
+        // stop() cuts the handshakes still going: that is not the remote's doing.
+        if (!this.stopped) events.emit({ kind: 'connection-rejected', peer: redialTo?.id, reason: err.message });
         if (redialTo && !this.stopped) this.schedule(() => this.dial(redialTo, 1), this.backoff(1));
       },
     );
+  }
+
+  private limitPendingInbound(socket: net.Socket): void {
+    const limit = this.options.maxPendingHandshakes ?? DEFAULT_MAX_PENDING_HANDSHAKES;
+    if (this.pendingInbound.size >= limit) {
+      const oldest = this.pendingInbound.values().next().value as net.Socket;
+      this.pendingInbound.delete(oldest);
+      oldest.destroy(new Error(`dropped: ${limit} inbound connections were already waiting for a handshake`));
+    }
+    this.pendingInbound.add(socket);
   }
 
   private track(socket: net.Socket): void {

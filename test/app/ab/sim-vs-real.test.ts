@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { uniformPlan } from '../../../app/ab/mixed';
 import { RunMetrics, Variant } from '../../../app/ab/model';
 import { parseProfile } from '../../../app/ab/profile';
 import { runRealOnce, SwarmSpec } from '../../../app/ab/real-harness';
@@ -39,7 +40,7 @@ describe('simulator vs real sockets: the same verdict', function () {
 
   async function ratio(runOnce: typeof runRealOnce, pairs: number): Promise<{ ratio: number; a: number; b: number }> {
     const runs: RunMetrics[] = [];
-    for (let pair = 0; pair < pairs; pair++) for (const v of [a, b]) runs.push(await runOnce(spec, v, pair, 100 + pair));
+    for (let pair = 0; pair < pairs; pair++) for (const v of [a, b]) runs.push(await runOnce(spec, uniformPlan(v), pair, 100 + pair));
     for (const r of runs) expect(r.ok, r.failure).to.equal(true);
     const time = (label: 'A' | 'B'): number => median(runs.filter((r) => r.variant === label).map((r) => r.swarmDoneMs!));
     return { ratio: time('B') / time('A'), a: time('A'), b: time('B') };
