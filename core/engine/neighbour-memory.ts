@@ -2,6 +2,7 @@ import { Bitfield } from '../bitfield';
 import { PeerInfo } from '../config/peer-info';
 import { EventBus } from '../event-bus';
 import { PeerId } from '../events';
+import { Transport } from '../transport/link';
 import { Neighbor } from './neighbor';
 
 /** A snapshot of what a running peer still waits for. */
@@ -26,15 +27,20 @@ export class NeighbourMemory {
   private readonly lastKnown = new Map<PeerId, Bitfield>();
   private own: Bitfield | undefined;
 
-  /** It follows the engine's own events: `store-opened` (our pieces, kept up to date by the book) and `disconnected`. */
+  /** It follows the engine's own events (`store-opened`: our pieces, kept up to date by the book; `disconnected`; `peer-banned`) and sets the transport's redial policy. */
   constructor(
     private readonly settings: { readonly self: PeerInfo; readonly peers: readonly PeerInfo[]; readonly geometry: { readonly numPieces: number } },
     private readonly neighbors: ReadonlyMap<PeerId, Neighbor>,
     private readonly complete: ReadonlySet<PeerId>,
     book: { readonly own: Bitfield },
     bus: EventBus,
+    transport: Transport,
   ) {
+    const banned = new Set<PeerId>();
+    // Never redial a banned neighbour (the transport stops dialling altogether when the peer is done).
+    transport.setRedialPolicy?.((peer) => !banned.has(peer) && this.needEachOther(peer));
     bus.events$.subscribe((e) => {
+      if (e.kind === 'peer-banned') banned.add(e.peer);
       if (e.kind === 'store-opened') this.own = book.own;
       // The engine says so before it forgets the neighbour.
       const n = e.kind === 'disconnected' ? this.neighbors.get(e.peer) : undefined;

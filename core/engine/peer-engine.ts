@@ -37,7 +37,6 @@ export class PeerEngine {
   private readonly choker: Choker;
   private readonly uploader: Uploader;
   private readonly downloader: Downloader;
-  /** What the swarm looked like when links closed, and what the peer still waits for (`memory.status()`). */
   readonly memory: NeighbourMemory;
   private finished = false;
   private resolveRun!: () => void;
@@ -60,11 +59,8 @@ export class PeerEngine {
     this.uploader = new Uploader(this.store, () => this.book.own, bus, (n, bytes) => this.choker.moved(n, 'up', bytes), (n) => this.choker.choke(n));
     const slots = { slots: common.numberOfPreferredNeighbors };
     this.choker = new Choker(slots, this.neighbors, guard.choke(choke), guard.rateMeter(rates), bus, scheduler, () => this.book.own.isComplete, (n) => this.uploader.drop(n));
-    const fileComplete = (): void => {
-      this.completePeers.add(settings.self.id);
-      this.checkDone();
-    };
-    this.memory = new NeighbourMemory(settings, this.neighbors, this.completePeers, this.book, bus);
+    const fileComplete = (): void => (this.completePeers.add(settings.self.id), this.checkDone());
+    this.memory = new NeighbourMemory(settings, this.neighbors, this.completePeers, this.book, bus, transport);
     this.downloader = new Downloader(this.neighbors, this.book, this.store, settings.pieceHashes, bus, (n, bytes) => this.choker.moved(n, 'down', bytes), fileComplete, (err) => this.fail(err));
   }
 
@@ -88,7 +84,6 @@ export class PeerEngine {
       throw err;
     }
     if (this.book.own.isComplete) this.completePeers.add(self.id);
-    this.transport.setRedialPolicy?.((peer) => !this.finished && !this.downloader.integrity.isBanned(peer) && this.memory.needEachOther(peer));
     this.subscriptions.add(this.transport.links$.subscribe((link) => this.onLink(link)));
     try {
       await this.transport.start();
