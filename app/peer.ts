@@ -55,6 +55,8 @@ function pluginOptions(cmd: Command): Command {
     .option('--storage <name|path>', 'storage plugin (default: file)')
     .option('--pipeline <n>', 'requests outstanding per neighbour (classic: 1)', wholeNumber('--pipeline', 1), 1)
     .option('--endgame', 'near the end, also request pieces already asked of others (first copy wins)', false)
+    .option('--tls', 'speak the protocol inside mutual TLS, with the files of `peer tls init` (<config>/tls/)', false)
+    .option('--latency <ms>', 'add this one-way delay to everything this peer sends and receives (a profile\'s latencyMs)', wholeNumber('--latency', 0))
     .option('--request-timeout <seconds>', 'a request unanswered this long goes to another neighbour (default 30)', positiveNumber('--request-timeout'))
     .option('--handshake-timeout <seconds>', 'a connection without a handshake this long is closed (default 10)', positiveNumber('--handshake-timeout'))
     .option('--config <dir>', 'folder with common.cfg / peer_info.cfg (or Common.cfg / PeerInfo.cfg)')
@@ -71,6 +73,8 @@ interface PluginFlags {
   uploadRate?: number;
   downloadRate?: number;
   endgame: boolean;
+  tls: boolean;
+  latency?: number;
   requestTimeout?: number;
   handshakeTimeout?: number;
   logger?: string[];
@@ -123,6 +127,8 @@ The classic log, log_peer_<id>.log, holds exactly the classic lines.`),
       seed: opts.seed,
       listenHost: opts.listenHost,
       timeoutSeconds: opts.timeout,
+      tls: opts.tls,
+      latencyMs: opts.latency,
       quiet: opts.quiet,
     });
   });
@@ -249,6 +255,20 @@ cannot be read, or a bad command line.`)
       process.exitCode = await runAbCommand({ ...opts, timeoutSeconds: opts.timeout }, simulateRun);
     });
 
+  program
+    .command('tls')
+    .description('TLS for a swarm: peer tls init <config-dir>')
+    .command('init <config-dir>')
+    .description('create a swarm CA and a key + certificate for every peer of the peer file, under <config-dir>/tls/')
+    .option('--force', 'replace the CA and every certificate (peers must then all get the new files)', false)
+    .action(async (configDir: string, opts: { force: boolean }) => {
+      const { initTls } = await import('./tls/tls-init');
+      const result = await initTls(configDir, opts.force);
+      for (const f of result.created) process.stdout.write(`created ${f}${f.endsWith('.crt') && !f.endsWith('ca.crt') ? ` and its key (mode 0600)` : f.endsWith('ca.crt') ? ' and ca.key (mode 0600)' : ''}\n`);
+      for (const f of result.kept) process.stdout.write(`kept    ${f}\n`);
+      process.stdout.write(`start every peer with --tls (or put "Plugin.transport tls" in common.cfg) to use them\n`);
+    });
+
   program.command('sim').description('simulate a swarm in virtual time with the same engine and plugins (peer sim --help)');
 
   const plugins = program.command('plugins').description('list the plugins of the manifest, or check a plugin against its contract');
@@ -306,6 +326,8 @@ function passThroughArgs(opts: PluginFlags): string[] {
   if (opts.uploadRate) args.push('--upload-rate', String(opts.uploadRate));
   if (opts.downloadRate) args.push('--download-rate', String(opts.downloadRate));
   if (opts.endgame) args.push('--endgame');
+  if (opts.tls) args.push('--tls');
+  if (opts.latency) args.push('--latency', String(opts.latency));
   if (opts.requestTimeout !== undefined) args.push('--request-timeout', String(opts.requestTimeout));
   if (opts.handshakeTimeout !== undefined) args.push('--handshake-timeout', String(opts.handshakeTimeout));
   if (opts.storage) args.push('--storage', ref(opts.storage));
@@ -334,7 +356,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_USAGE;
     process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
-    return err instanceof Error && err.name === 'PluginLoadError' ? EXIT_USAGE : EXIT_FAILURE;
+    return err instanceof Error && (err.name === 'PluginLoadError' || err.name === 'ConfigError') ? EXIT_USAGE : EXIT_FAILURE;
   }
 }
 

@@ -31,6 +31,8 @@ export interface RunPeerArgs {
   readonly listenHost?: string;
   /** Give up (exit 1, saying what was missing) after this many seconds. */
   readonly timeoutSeconds?: number;
+  readonly tls?: boolean;
+  readonly latencyMs?: number;
   /** No status line or progress lines (problems are still reported). */
   readonly quiet?: boolean;
   /** Where the human-readable lines go (default: a reporter on stderr). */

@@ -21,7 +21,7 @@ export interface SwarmSpec {
 
 /**
  * One run of one variant on real sockets: a fresh folder and config, every
- * peer its own process with the profile's limits and join time, events
+ * peer its own process with the profile's limits, latency and join time, events
  * recorded by the `jsonl` logger and turned into metrics. A run that fails
  * or hangs (bounded by the timeout) comes back as a failed RunMetrics; no
  * process or port is left behind.
@@ -56,6 +56,7 @@ export async function runRealOnce(spec: SwarmSpec, plan: RunPlan, pair: number, 
           ...variantArgs(plan.variantOf(ids.indexOf(peer.id))),
           ...(s.upload ? ['--upload-rate', String(s.upload)] : []),
           ...(s.download ? ['--download-rate', String(s.download)] : []),
+          ...(s.latencyMs > 0 ? ['--latency', String(Math.round(s.latencyMs))] : []),
         ];
       },
       startDelayMs: (peer) => shapeOf(peer.id).joinMs,

@@ -1,4 +1,4 @@
-import { ChildProcess, fork } from 'node:child_process';
+import { ChildProcess, fork, spawn, StdioOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../../core/config/config-error';
@@ -26,6 +26,8 @@ export interface LocalSwarmOptions {
   readonly argsFor?: (peer: PeerInfo) => readonly string[];
   /** Start this peer so many ms after the first (a join time). */
   readonly startDelayMs?: (peer: PeerInfo) => number;
+  /** Runs this peer's process through a command (e.g. `ip netns exec <ns>`: a peer per network namespace). */
+  readonly launcher?: (peer: PeerInfo) => readonly string[];
   readonly onProgress?: (id: number, have: number, total: number) => void;
   readonly onPeerExit?: (peer: PeerOutcome) => void;
 }
@@ -126,12 +128,12 @@ export async function runLocalSwarm(options: LocalSwarmOptions): Promise<LocalSw
       resolve({ id: peer.id, code: null, signal: 'SIGTERM' });
       return;
     }
+    const args = ['run', '--id', String(peer.id), '--config', path.resolve(options.configDir), '--dir', dir, '--log-dir', dir, ...options.peerArgs, ...(options.argsFor?.(peer) ?? [])];
+    const launcher = options.launcher?.(peer) ?? [];
+    const stdio: StdioOptions = ['ignore', 'ignore', 'pipe', 'ipc'];
     // The IPC channel is also the peer's lifeline: it ends itself when this process goes (see run-peer.ts).
-    const child = fork(
-      PEER_SCRIPT,
-      ['run', '--id', String(peer.id), '--config', path.resolve(options.configDir), '--dir', dir, '--log-dir', dir, ...options.peerArgs, ...(options.argsFor?.(peer) ?? [])],
-      { cwd: dir, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
-    );
+    // The launcher execs node in place (ip netns exec does), so the IPC channel still reaches the peer.
+    const child = launcher.length > 0 ? spawn(launcher[0]!, [...launcher.slice(1), process.execPath, PEER_SCRIPT, ...args], { cwd: dir, stdio }) : fork(PEER_SCRIPT, args, { cwd: dir, stdio });
     children.set(peer.id, child);
     stderrTails.set(peer.id, '');
     child.stderr!.on('data', (chunk: Buffer) => {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PACKAGE_ROOT } from '../../core/paths';
 
-const PEER_SCRIPT = path.join(PACKAGE_ROOT, 'dist', 'app', 'peer.js');
+export const PEER_SCRIPT = path.join(PACKAGE_ROOT, 'dist', 'app', 'peer.js');
 
 export interface PeerExit {
   readonly code: number | null;
