@@ -154,7 +154,10 @@ export function composePeer(options: PeerOptions): ComposedPeer {
       if (def.simulationOnly) throw new PluginLoadError(`${def.kind} plugin "${def.name}" is for simulations only and cannot serve real peers`);
     }
   }
-  const attached = container.isRegistered(TOKENS.Loggers, true) ? container.resolveAll<EventLogger>(TOKENS.Loggers) : [];
+  // Loggers too are called through the guard: one that throws must not take the peer down.
+  const guard = container.resolve<PluginGuard>(TOKENS.Guard);
+  const resolved = container.isRegistered(TOKENS.Loggers, true) ? container.resolveAll<EventLogger>(TOKENS.Loggers) : [];
+  const attached = resolved.map((logger, i) => guard.logger(logger, selection.loggers[i] ?? `#${i + 1}`));
   for (const logger of attached) logger.attach(events.events$);
   const engine = container.resolve(PeerEngine);
   events.emit({

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { inject, injectable } from 'tsyringe';
 import { interval, SchedulerLike, Subscription } from 'rxjs';
 import { Bitfield } from '../bitfield';

@@ -41,7 +41,16 @@ export function readManifest(file: string): ManifestEntry[] {
 
 /** Whether a plugin reference names a file rather than a manifest entry. */
 export function isPluginPath(ref: string): boolean {
-  return ref.startsWith('.') || ref.startsWith('/') || /\.[cm]?js$/.test(ref);
+  return ref.startsWith('.') || ref.startsWith('/') || /\.[cm]?[jt]s$/.test(ref);
+}
+
+/** A TypeScript source file: Node cannot load it, so the user is told how to compile it, in one line. */
+function refuseTypeScript(modulePath: string): void {
+  if (!/\.[cm]?ts$/.test(modulePath) || modulePath.endsWith('.d.ts')) return;
+  const js = modulePath.replace(/\.([cm]?)ts$/, '.$1js');
+  throw new PluginLoadError(
+    `${modulePath} is TypeScript: compile it first (npx tsc ${path.basename(modulePath)} --module commonjs --target es2022, or tsc -p with its tsconfig) and give the .js file (${path.basename(js)})`,
+  );
 }
 
 /**
@@ -52,6 +61,7 @@ export function loadPlugin<K extends PluginKind>(kind: K, ref: string, manifest:
   let modulePath: string;
   if (isPluginPath(ref)) {
     modulePath = path.resolve(cwd, ref);
+    refuseTypeScript(modulePath);
   } else {
     const entry = manifest.find((e) => e.kind === kind && e.name === ref);
     if (!entry) {
@@ -67,6 +77,7 @@ export function loadPlugin<K extends PluginKind>(kind: K, ref: string, manifest:
 
 /** Loads a plugin module from a file and checks that it exports a plugin definition (of any kind). */
 export function loadDefinition(modulePath: string, label = `plugin "${modulePath}"`): PluginDefinition {
+  refuseTypeScript(modulePath);
   let mod: unknown;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

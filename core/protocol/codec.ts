@@ -5,34 +5,47 @@ import { ProtocolError } from './protocol-error';
 
 export const LENGTH_PREFIX_BYTES = 4;
 
+/** Bytes of a frame's body: the type byte and the payload (what the length prefix counts). */
+export function bodyLength(m: Message): number {
+  switch (m.type) {
+    case MessageType.Have:
+    case MessageType.Request:
+      return 5;
+    case MessageType.Bitfield:
+      return 1 + m.bits.length;
+    case MessageType.Piece:
+      return 5 + m.data.length;
+    default:
+      return 1;
+  }
+}
+
+/** Bytes a message takes on the wire: the 4-byte length prefix and the body. Allocation-free (a simulator sizes every message). */
+export function frameSize(m: Message): number {
+  return LENGTH_PREFIX_BYTES + bodyLength(m);
+}
+
 /** Encodes a message as a whole frame: 4-byte length (type byte + payload), type, payload. */
 export function encodeMessage(m: Message): Buffer {
+  const buf = Buffer.allocUnsafe(LENGTH_PREFIX_BYTES + bodyLength(m));
+  buf.writeUInt32BE(buf.length - LENGTH_PREFIX_BYTES, 0);
+  buf.writeUInt8(m.type, 4);
   switch (m.type) {
-    case MessageType.Choke:
-    case MessageType.Unchoke:
-    case MessageType.Interested:
-    case MessageType.NotInterested:
-      return header(1, m.type);
     case MessageType.Have:
-    case MessageType.Request: {
-      const buf = header(5, m.type);
+    case MessageType.Request:
       buf.writeUInt32BE(m.index, 5);
-      return buf;
-    }
-    case MessageType.Bitfield: {
-      const buf = header(1 + m.bits.length, m.type);
+      break;
+    case MessageType.Bitfield:
       buf.set(m.bits, 5);
-      return buf;
-    }
-    case MessageType.Piece: {
-      const buf = Buffer.allocUnsafe(LENGTH_PREFIX_BYTES + 5 + m.data.length);
-      buf.writeUInt32BE(5 + m.data.length, 0);
-      buf.writeUInt8(m.type, 4);
+      break;
+    case MessageType.Piece:
       buf.writeUInt32BE(m.index, 5);
       buf.set(m.data, 9);
-      return buf;
-    }
+      break;
+    default:
+      break;
   }
+  return buf;
 }
 
 /** The 9 bytes before a piece's data, so a sender can write header and data without copying the data. */
@@ -44,12 +57,6 @@ export function encodePieceHeader(index: number, dataLength: number): Buffer {
   return buf;
 }
 
-function header(length: number, type: MessageType): Buffer {
-  const buf = Buffer.allocUnsafe(LENGTH_PREFIX_BYTES + length);
-  buf.writeUInt32BE(length, 0);
-  buf.writeUInt8(type, 4);
-  return buf;
-}
 
 
 /**

@@ -1,6 +1,8 @@
-import { Observable, ReplaySubject, Subject, Subscriber } from 'rxjs';
+import { Observable, ReplaySubject, Subject } from 'rxjs';
 import { PeerId } from '../events';
-import { Message, MessageType } from '../protocol/messages';
+import { frameSize } from '../protocol/codec';
+import { Message } from '../protocol/messages';
+import { Inbox } from '../transport/inbox';
 import { LinkClosed, NeighborLink, Transport } from '../transport/link';
 import { SimTarget } from './event-queue';
 import { SimScheduler } from './sim-scheduler';
@@ -37,20 +39,8 @@ export interface SimNetworkOptions {
   readonly interleaveBytes?: number;
 }
 
-/** Bytes a message takes on the wire: 4-byte length, type byte, payload. */
-export function wireSize(m: Message): number {
-  switch (m.type) {
-    case MessageType.Have:
-    case MessageType.Request:
-      return 9;
-    case MessageType.Bitfield:
-      return 5 + m.bits.length;
-    case MessageType.Piece:
-      return 9 + m.data.length;
-    default:
-      return 5;
-  }
-}
+/** Bytes a message takes on the wire, as the codec frames it. */
+export const wireSize = frameSize;
 
 const RESOLVED: Promise<void> = Promise.resolve();
 /** The end of a link's byte stream: the other side closed it (after everything it sent before). */
@@ -228,12 +218,11 @@ export class SimTransport implements Transport {
  */
 export class SimLink implements NeighborLink, SimTarget<Message | Fin | Drain> {
   readonly remoteId: PeerId;
-  readonly messages$: Observable<Message>;
+  /** Messages that arrive before anyone subscribes wait there. */
+  private readonly inbox = new Inbox<Message>();
+  readonly messages$: Observable<Message> = this.inbox.messages$;
   private readonly closed = new ReplaySubject<LinkClosed>(1);
   readonly closed$: Observable<LinkClosed> = this.closed.asObservable();
-  private readonly sinks: Array<Subscriber<Message>> = [];
-  /** Messages that arrived before anyone subscribed. */
-  private early: Message[] | undefined = [];
   private other!: SimLink;
   private done = false;
   /** When the last message sent on this end reaches the other end (the FIN follows it). */
@@ -257,17 +246,6 @@ export class SimLink implements NeighborLink, SimTarget<Message | Fin | Drain> {
     readonly delayMs: number,
   ) {
     this.remoteId = remote.spec.id;
-    this.messages$ = new Observable<Message>((subscriber) => {
-      this.sinks.push(subscriber);
-      const early = this.early;
-      this.early = undefined;
-      if (early) for (const m of early) subscriber.next(m);
-      if (this.done) subscriber.complete();
-      return () => {
-        const i = this.sinks.indexOf(subscriber);
-        if (i >= 0) this.sinks.splice(i, 1);
-      };
-    });
   }
 
   attach(other: SimLink): void {
@@ -363,13 +341,7 @@ export class SimLink implements NeighborLink, SimTarget<Message | Fin | Drain> {
       this.finish({ reason: 'connection closed by peer', violation: false });
       return;
     }
-    if (this.early) {
-      this.early.push(payload);
-      return;
-    }
-    const sinks = this.sinks;
-    if (sinks.length === 1) sinks[0]!.next(payload);
-    else for (const s of sinks.slice()) s.next(payload);
+    this.inbox.push(payload);
   }
 
   private finish(closed: LinkClosed): void {
@@ -380,6 +352,6 @@ export class SimLink implements NeighborLink, SimTarget<Message | Fin | Drain> {
     this.local.transport.forget(this);
     this.closed.next(closed);
     this.closed.complete();
-    for (const s of this.sinks.slice()) s.complete();
+    this.inbox.end();
   }
 }

@@ -1,5 +1,5 @@
 import * as net from 'node:net';
-import { Observable, ReplaySubject, Subject } from 'rxjs';
+import { Observable, ReplaySubject } from 'rxjs';
 import { PeerId } from '../events';
 import { decodeBody, encodeMessage, encodePieceHeader } from '../protocol/codec';
 import { FrameReader } from '../protocol/frame-reader';
@@ -7,6 +7,7 @@ import { PieceGeometry } from '../protocol/geometry';
 import { decodeHandshake, encodeHandshake } from '../protocol/handshake';
 import { Message, MessageType } from '../protocol/messages';
 import { ProtocolError } from '../protocol/protocol-error';
+import { Inbox } from './inbox';
 import { LinkClosed, NeighborLink } from './link';
 import { RateLimiter } from '../plugin/contracts';
 
@@ -84,14 +85,14 @@ interface Delayed {
 }
 
 export class TcpLink implements NeighborLink {
-  private readonly messages = new Subject<Message>();
+  /** Frames that arrived in the same chunk as the handshake wait here until the engine subscribes. */
+  private readonly inbox = new Inbox<Message>();
   private readonly closed = new ReplaySubject<LinkClosed>(1);
-  private pending: Message[] | undefined = [];
   private drained: Promise<void> | undefined;
   private isClosed = false;
   private corked = false;
   private readonly delayed: Delayed[] = [];
-  readonly messages$: Observable<Message>;
+  readonly messages$: Observable<Message> = this.inbox.messages$;
   readonly closed$ = this.closed.asObservable();
 
   constructor(
@@ -101,15 +102,6 @@ export class TcpLink implements NeighborLink {
     private readonly geometry: PieceGeometry,
     private readonly limiter?: RateLimiter,
   ) {
-    // Frames that arrived in the same chunk as the handshake wait here until the engine subscribes.
-    this.messages$ = new Observable<Message>((subscriber) => {
-      const sub = this.messages.subscribe(subscriber);
-      const early = this.pending;
-      this.pending = undefined;
-      for (const m of early ?? []) this.messages.next(m);
-      if (this.isClosed) this.messages.complete();
-      return sub;
-    });
     socket.on('close', () => this.finish({ reason: 'connection closed by peer', violation: false }));
     socket.on('error', (err) => this.finish({ reason: `socket error: ${err.message}`, violation: false }));
   }
@@ -117,9 +109,7 @@ export class TcpLink implements NeighborLink {
   /** Called by the frame reader with each frame body after the handshake. */
   deliver(body: Buffer): void {
     if (this.isClosed) return;
-    const message = decodeBody(body, this.geometry);
-    if (this.pending) this.pending.push(message);
-    else this.messages.next(message);
+    this.inbox.push(decodeBody(body, this.geometry));
   }
 
   /** A protocol error while reading: close and report it. */
@@ -183,11 +173,15 @@ export class TcpLink implements NeighborLink {
         this.socket.uncork();
       });
     }
-    const accepted =
-      message.type === MessageType.Piece
-        ? // Header and data as two buffers of one writev: the piece's bytes are never copied.
-          this.socket.write(encodePieceHeader(message.index, message.data.length)) && this.socket.write(message.data)
-        : this.socket.write(encodeMessage(message));
+    let accepted: boolean;
+    if (message.type === MessageType.Piece) {
+      // Header and data as two buffers of one writev: the piece's bytes are never copied. Both are
+      // written whatever the first write returns (false only asks us to wait after this message).
+      this.socket.write(encodePieceHeader(message.index, message.data.length));
+      accepted = this.socket.write(message.data);
+    } else {
+      accepted = this.socket.write(encodeMessage(message));
+    }
     if (accepted) return Promise.resolve();
     if (!this.drained) {
       this.drained = new Promise((resolve) => {
@@ -216,6 +210,6 @@ export class TcpLink implements NeighborLink {
     this.isClosed = true;
     this.closed.next(closed);
     this.closed.complete();
-    if (!this.pending) this.messages.complete();
+    this.inbox.end();
   }
 }

@@ -10,6 +10,7 @@ import { PeerTuning, RunningPeer, SwarmFixture } from '../helpers/swarm-fixture'
 
 const FILE_STORE = JSON.stringify(path.join(PACKAGE_ROOT, 'dist', 'plugins', 'storage', 'file.js'));
 const CLASSIC_CHOKE = JSON.stringify(path.join(PACKAGE_ROOT, 'dist', 'plugins', 'choke', 'classic.js'));
+const RXJS = JSON.stringify(path.join(PACKAGE_ROOT, 'node_modules', 'rxjs'));
 
 /** Plugins written the way a user would, as plain .js files loaded by path, each broken in one way. */
 const BAD_PLUGINS: Record<string, string> = {
@@ -23,6 +24,10 @@ module.exports = { kind: 'choke', name: 'stranger', description: 'prefers a neig
   'silent-store.js': `const file = require(${FILE_STORE}).default;
 module.exports = { kind: 'storage', name: 'silent', description: 'write() never answers', create: (ctx) => { const s = file.create(ctx); return { open: () => s.open(), read: (i) => s.read(i), write: () => new Promise(() => {}), complete: () => s.complete(), close: () => s.close() }; } };`,
   'unopenable-store.js': `module.exports = { kind: 'storage', name: 'unopenable', description: 'open() never answers', create: () => ({ open: () => new Promise(() => {}), read: () => new Promise(() => {}), write: () => new Promise(() => {}), complete: () => new Promise(() => {}), close: () => new Promise(() => {}) }) };`,
+  'throwing-meter.js': `module.exports = { kind: 'rate-meter', name: 'throwing', description: 'throws and measures nonsense', create: () => ({ record() { throw new Error('meter exploded'); }, rate: () => NaN, intervalEnded() { throw new Error('meter exploded at the interval'); }, forget() {} }) };`,
+  'bad-limiter.js': `module.exports = { kind: 'rate-limiter', name: 'bad', description: 'throws, or asks for a negative wait, in turns', create: () => { let calls = 0; return { reserve: () => { if (calls++ % 2 === 0) throw new Error('limiter exploded'); return -1; } }; } };`,
+  'throwing-logger.js': `const { filter } = require(${RXJS});
+module.exports = { kind: 'logger', name: 'throwing', description: 'throws on every piece, its flush never answers', create: () => ({ attach: (events$) => { events$.pipe(filter((e) => e.kind === 'piece-downloaded')).subscribe(() => { throw new Error('logger exploded'); }); events$.subscribe({ next: (e) => { if (e.kind === 'plugin-error') throw new Error('and again'); } }); }, flush: () => new Promise(() => {}) }) };`,
   'flaky-store.js': `const file = require(${FILE_STORE}).default;
 module.exports = { kind: 'storage', name: 'flaky', description: 'the first write fails', create: (ctx) => { const s = file.create(ctx); let failed = false; return { open: () => s.open(), read: (i) => s.read(i), write: (i, d) => { if (!failed) { failed = true; return Promise.reject(new Error('disk hiccup')); } return s.write(i, d); }, complete: () => s.complete(), close: () => s.close() }; } };`,
 };
@@ -129,5 +134,38 @@ describe('misbehaving plugins are contained', function () {
     const f = await swarm({ storage: plugin('flaky-store.js') });
     await expectCompleteAndIdentical(f);
     expect(peers[1]!.of('error').map((e) => e.message).join('\n')).to.match(/cannot store piece \d+: disk hiccup/);
+  });
+
+  it('a rate meter that throws and measures NaN: reported by name, ranked as 0, the swarm completes', async () => {
+    const f = await swarm({ rateMeter: plugin('throwing-meter.js') }, 1001);
+    await expectCompleteAndIdentical(f);
+    const errors = pluginErrors(peers[0]!);
+    expect(errors[0]!.plugin).to.equal(`rate-meter "${plugin('throwing-meter.js')}"`);
+    const messages = errors.map((e) => e.message).join('\n');
+    expect(messages).to.match(/record\(\) threw: meter exploded/);
+    expect(messages).to.match(/rate\(\) returned NaN, not a number of bytes per second >= 0/);
+  });
+
+  it('a rate limiter that throws or asks for a negative wait: reported by name, traffic moves unshaped, the swarm completes', async () => {
+    const f = await swarm({ rateLimiter: plugin('bad-limiter.js') });
+    await expectCompleteAndIdentical(f);
+    const errors = pluginErrors(peers[1]!);
+    expect(errors[0]!.plugin).to.equal(`rate-limiter "${plugin('bad-limiter.js')}"`);
+    const messages = errors.map((e) => e.message).join('\n');
+    expect(messages).to.match(/reserve\(\) threw: limiter exploded/);
+    expect(messages).to.match(/reserve\(\) returned -1, not a wait in ms >= 0/);
+  });
+
+  it('a logger that throws (also through pipe()) and never flushes: reported a bounded number of times, the peer completes and stops', async () => {
+    const f = await swarm({ loggers: [plugin('throwing-logger.js')] }, 1002, { storeTimeoutMs: 300 });
+    await expectCompleteAndIdentical(f);
+    const errors = pluginErrors(peers[1]!);
+    expect(errors[0]!.plugin).to.equal(`logger "${plugin('throwing-logger.js')}"`);
+    expect(errors[0]!.message).to.equal('threw on an event: logger exploded');
+    expect(errors.length).to.equal(10);
+    expect(errors[9]!.message).to.match(/\(further errors from it are not reported\)$/);
+    const started = Date.now();
+    await peers[1]!.composed.loggers[0]!.flush();
+    expect(Date.now() - started).to.be.lessThan(5000);
   });
 });

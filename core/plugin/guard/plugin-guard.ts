@@ -1,10 +1,12 @@
+import 'reflect-metadata';
 import { inject, injectable } from 'tsyringe';
 import { Observable, SchedulerLike, Subject } from 'rxjs';
 import { EventBus } from '../../event-bus';
 import { Random } from '../../util/random';
-import { ChokePolicy, PieceStore, RateLimiter, RateMeter, Strategy } from '../contracts';
+import { ChokePolicy, EventLogger, PieceStore, RateLimiter, RateMeter, Strategy } from '../contracts';
 import { TOKENS } from '../tokens';
 import { GuardedChokePolicy } from './guarded-choke';
+import { GuardedLogger } from './guarded-logger';
 import { GuardedStrategy } from './guarded-strategy';
 import { GuardedRateLimiter, GuardedRateMeter } from './guarded-rates';
 import { GuardedStore } from './guarded-store';
@@ -80,6 +82,11 @@ export class PluginGuard {
   store(inner: PieceStore): PieceStore {
     const deadline = <T>(operation: string, run: () => Promise<T>, timeoutMs?: number): Promise<T> => this.deadline(operation, run, timeoutMs);
     return new GuardedStore(inner, deadline, this.settings.wholeFileTimeoutMs, this.scheduler, this.settings.storeTimeoutMs);
+  }
+
+  /** `name`: the name or path the logger was chosen by (several loggers may run at once). */
+  logger(inner: EventLogger, name: string): EventLogger {
+    return new GuardedLogger(inner, this.reporter(`logger "${name}"`), this.scheduler, this.settings.storeTimeoutMs);
   }
 
   /**

@@ -26,10 +26,10 @@ function runAb(args: string[], timeoutMs: number): Promise<{ code: number | null
   });
 }
 
-/** Peer processes the harness started (their config lives in a swarmlab-ab-* folder). */
+/** Peer processes the harness started (their config lives in a swarmlab-ab-* folder; other checkouts on the machine are not ours). */
 function leftoverPeers(): string[] {
   const ps = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).stdout;
-  return ps.split('\n').filter((l) => l.includes('swarmlab-ab-') && l.includes('peer.js'));
+  return ps.split('\n').filter((l) => l.includes('swarmlab-ab-') && l.includes(PEER));
 }
 
 describe('peer ab', function () {
