@@ -3,8 +3,8 @@ import 'reflect-metadata';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { DEFAULT_CONFIG_DIR, DEFAULT_MANIFEST } from '../core/paths';
-import { portNumber, positiveNumber, sizeOption, wholeNumber } from './cli-options';
+import { DEFAULT_CONFIG_DIR, DEFAULT_MANIFEST, PACKAGE_ROOT } from '../core/paths';
+import { fraction, portNumber, positiveNumber, sizeOption, wholeNumber } from './cli-options';
 import { isPluginPath, readManifest } from '../core/plugin/plugin-registry';
 import { EXIT_FAILURE, EXIT_USAGE, runPeer } from './run-peer';
 import type { AbArgs, RunOnce } from './ab/ab-command';
@@ -16,9 +16,19 @@ const DEFAULT_PROFILE = path.join(DEFAULT_CONFIG_DIR, 'profiles', 'mixed.json');
 /** Loaded only for `peer ab --sim`, so a plain peer does not pay for the simulator. */
 const simulateRun: RunOnce = async (...args) => (await import('./ab/sim-harness')).runSimOnce(...args);
 
+/** The exit codes every command uses; `--help` shows them and the README says the same. */
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0  done (peer: every peer of the peer file has the whole file)
+  1  failed while running (a port in use, a timeout, a swarm copy that differs;
+     peer inspect: the logs show protocol violations)
+  2  bad command line or config (nothing was started or written)
 
+The protocol, the classic log lines and swarmlab's opt-in extensions: docs/protocol.md`;
 
-
+export function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
 function list(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), ...value.split(',').filter((s) => s !== '')];
 }
@@ -43,6 +53,10 @@ function pluginOptions(cmd: Command): Command {
     .option('--storage <name|path>', 'storage plugin (default: file)')
     .option('--pipeline <n>', 'requests outstanding per neighbour (classic: 1)', wholeNumber('--pipeline', 1), 1)
     .option('--endgame', 'near the end, also request pieces already asked of others (first copy wins)', false)
+    .option('--tls', 'speak the protocol inside mutual TLS, with the files of `peer tls init` (<config>/tls/)', false)
+    .option('--latency <ms>', 'add this one-way delay to everything this peer sends and receives (a profile\'s latencyMs)', wholeNumber('--latency', 0))
+    .option('--request-timeout <seconds>', 'a request unanswered this long goes to another neighbour (default 30)', positiveNumber('--request-timeout'))
+    .option('--handshake-timeout <seconds>', 'a connection without a handshake this long is closed (default 10)', positiveNumber('--handshake-timeout'))
     .option('--config <dir>', 'folder with common.cfg / peer_info.cfg (or Common.cfg / PeerInfo.cfg)')
     .option('--manifest <file>', 'plugin manifest', DEFAULT_MANIFEST)
     .option('--seed <n>', 'seed for the random choices (repeatable runs)', wholeNumber('--seed', 0))
@@ -57,6 +71,10 @@ interface PluginFlags {
   uploadRate?: number;
   downloadRate?: number;
   endgame: boolean;
+  tls: boolean;
+  latency?: number;
+  requestTimeout?: number;
+  handshakeTimeout?: number;
   logger?: string[];
   storage?: string;
   pipeline: number;
@@ -69,18 +87,27 @@ interface PluginFlags {
 export function buildProgram(): Command {
   const program = new Command('peer')
     .description('swarmlab: a P2PFILESHARINGPROJ peer built from plugins')
-    .showHelpAfterError()
+    .version(`peer (swarmlab) ${packageVersion()}`, '-V, --version', 'print the version')
+    .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride();
 
   pluginOptions(
     program
       .command('run', { isDefault: true })
       .description('run one peer until every peer of the peer file has the whole file')
-      .requiredOption('--id <peerId>', 'this peer\'s id in peer_info.cfg', wholeNumber('--id', 0))
+      // Checked in the action rather than with requiredOption, so that an unknown option is reported first.
+      .option('--id <peerId>', 'this peer\'s id in peer_info.cfg (required)', wholeNumber('--id', 0))
       .option('--dir <dir>', 'where peer_<id>/ lives', '.')
       .option('--log-dir <dir>', 'where log_peer_<id>.log is written', '.')
-      .addOption(new Option('--listen-host <host>', 'interface to listen on (default: all)')),
-  ).action(async (opts: PluginFlags & { id: number; dir: string; logDir: string; listenHost?: string }) => {
+      .option('-q, --quiet', 'no status line or progress lines (problems are still reported on stderr)', false)
+      .addOption(new Option('--listen-host <host>', 'interface to listen on (default: all)'))
+      .addHelpText('after', `
+The peer reports on stderr (stdout stays empty): on a terminal one live status
+line (pieces, rates, neighbours, ETA) and a summary; otherwise a few plain
+lines (listening, connections, complete, done). --quiet keeps only problems.
+The classic log, log_peer_<id>.log, holds exactly the classic lines.`),
+  ).action(async (opts: PluginFlags & { id?: number; dir: string; logDir: string; listenHost?: string; quiet: boolean }, cmd: Command) => {
+    if (opts.id === undefined) cmd.error("error: required option '--id <peerId>' not specified", { exitCode: EXIT_USAGE, code: 'peer.missingId' });
     process.exitCode = await runPeer({
       id: opts.id,
       configDir: opts.config ?? defaultConfigDir(),
@@ -91,9 +118,14 @@ export function buildProgram(): Command {
       limits: { upload: opts.uploadRate, download: opts.downloadRate },
       pipeline: opts.pipeline,
       endgame: opts.endgame,
+      requestTimeoutMs: seconds(opts.requestTimeout),
+      handshakeTimeoutMs: seconds(opts.handshakeTimeout),
       verbose: opts.verbose,
       seed: opts.seed,
       listenHost: opts.listenHost,
+      tls: opts.tls,
+      latencyMs: opts.latency,
+      quiet: opts.quiet,
     });
   });
 
@@ -120,6 +152,56 @@ export function buildProgram(): Command {
       uiLingerSeconds: opts.uiLinger,
     });
   });
+
+  program
+    .command('share <file>')
+    .description('write a ready config folder to share <file>: common.cfg, peer_info.cfg, the piece-hash file and the seeder\'s folder; print the commands to run')
+    .option('--peers <n>', 'peers on this machine, the first one the seeder (default 5)', wholeNumber('--peers', 2))
+    .option('--hosts <h1,h2,...>', 'one peer per host, in this order; the first host seeds', list)
+    .option('--piece-size <size>', 'piece size, e.g. 256KiB (default: see below)', sizeOption('--piece-size'))
+    .option('--port <n>', 'port of the first peer; the next peers use the next ports', wholeNumber('--port', 1), 6001)
+    .option('--out <dir>', 'the folder to write (must not exist, or be empty) (default: share-<file name>)')
+    .addHelpText('after', `
+The default piece size is the smallest power of two from 16 KiB up to 16 MiB
+that cuts the file into at most 2,000 pieces: small files keep the classic
+16 KiB pieces, and a big file still has few enough pieces that bitfields,
+'have' messages and the hash file stay small.
+
+The file itself is never modified: the seeder's folder gets a hard link to it
+when the output folder is on the same file system, else a copy.`)
+    .action(async (file: string, opts: { peers?: number; hosts?: string[]; pieceSize?: number; port: number; out?: string }, cmd: Command) => {
+      if (opts.peers !== undefined && opts.hosts !== undefined) cmd.error('error: give --peers or --hosts, not both', { exitCode: EXIT_USAGE, code: 'peer.shareConflict' });
+      const { runShareCommand } = await import('./share/share-command');
+      process.exitCode = await runShareCommand({ file, peers: opts.peers, hosts: opts.hosts, pieceSize: opts.pieceSize, firstPort: opts.port, out: opts.out });
+    });
+
+  program
+    .command('hashes <file>')
+    .description('print the piece-hash file of <file> (one lowercase hex SHA-256 per piece) on stdout')
+    .requiredOption('--piece-size <size>', 'the PieceSize of the swarm, e.g. 16384 or 256KiB', sizeOption('--piece-size'))
+    .action(async (file: string, opts: { pieceSize: number }) => {
+      const { runHashesCommand } = await import('./share/hashes-command');
+      process.exitCode = await runHashesCommand(file, opts.pieceSize);
+    });
+
+  program
+    .command('inspect <logs...>')
+    .description('check classic logs (log_peer_<id>.log, from any implementation): a timeline per peer, and the protocol violations they show (exit 1 if any)')
+    .option('--config <dir>', 'the swarm\'s config folder, to know the number of pieces (default: common.cfg beside each log, if any)')
+    .option('--choke-grace <seconds>', 'how long after a choke a piece from that neighbour may still arrive (it was requested before)', positiveNumber('--choke-grace'), 1)
+    .addHelpText('after', `
+Flags: a line not in the classic format (or about another peer), a piece
+downloaded twice, a piece count that skips or goes back, a piece index past
+the end of the file, a piece from a neighbour that had choked the peer (after
+the grace period), a completion line before the last piece. Each with its
+file and line. The rules in full: docs/protocol.md, "Checking a log".
+
+Exit codes: 0 nothing found, 1 violations found, 2 a log or config that
+cannot be read, or a bad command line.`)
+    .action(async (logs: string[], opts: { config?: string; chokeGrace: number }) => {
+      const { runInspectCommand } = await import('./inspect/inspect-command');
+      process.exitCode = await runInspectCommand({ logs, configDir: opts.config, chokeGraceMs: opts.chokeGrace * 1000 });
+    });
 
   program
     .command('watch <run-dir>')
@@ -149,10 +231,29 @@ export function buildProgram(): Command {
     .option('--unchoking-interval <s>', 'UnchokingInterval in seconds', positiveNumber('--unchoking-interval'), 1)
     .option('--optimistic-interval <s>', 'OptimisticUnchokingInterval in seconds', positiveNumber('--optimistic-interval'), 2)
     .option('--sim', 'run the comparison in the virtual-time simulator instead of on real sockets', false)
+    .option(
+      '--b-fraction <F>',
+      'mixed swarms: each pair runs everyone on A, then the same swarm with a fraction F (0 < F <= 1, at least one peer) of the leechers on B; metrics per cohort and for the whole swarm',
+      fraction('--b-fraction'),
+    )
     .option('--manifest <file>', 'plugin manifest', DEFAULT_MANIFEST)
     .action(async (opts: AbArgs & { timeout: number }) => {
       const { runAbCommand } = await import('./ab/ab-command');
       process.exitCode = await runAbCommand({ ...opts, timeoutSeconds: opts.timeout }, simulateRun);
+    });
+
+  program
+    .command('tls')
+    .description('TLS for a swarm: peer tls init <config-dir>')
+    .command('init <config-dir>')
+    .description('create a swarm CA and a key + certificate for every peer of the peer file, under <config-dir>/tls/')
+    .option('--force', 'replace the CA and every certificate (peers must then all get the new files)', false)
+    .action(async (configDir: string, opts: { force: boolean }) => {
+      const { initTls } = await import('./tls/tls-init');
+      const result = await initTls(configDir, opts.force);
+      for (const f of result.created) process.stdout.write(`created ${f}${f.endsWith('.crt') && !f.endsWith('ca.crt') ? ` and its key (mode 0600)` : f.endsWith('ca.crt') ? ' and ca.key (mode 0600)' : ''}\n`);
+      for (const f of result.kept) process.stdout.write(`kept    ${f}\n`);
+      process.stdout.write(`start every peer with --tls (or put "Plugin.transport tls" in common.cfg) to use them\n`);
     });
 
   program.command('sim').description('simulate a swarm in virtual time with the same engine and plugins (peer sim --help)');
@@ -166,6 +267,7 @@ export function buildProgram(): Command {
       const entries = readManifest(opts.manifest);
       const width = Math.max(...entries.map((e) => e.kind.length + e.name.length + 1));
       for (const e of entries) process.stdout.write(`${`${e.kind}/${e.name}`.padEnd(width)}  ${e.description}\n`);
+      process.stdout.write(`\nThe protocol these plugins serve, the classic log lines and the opt-in extensions: ${path.join(PACKAGE_ROOT, 'docs', 'protocol.md')}\n`);
     });
   plugins
     .command('test <plugin>')
@@ -176,7 +278,19 @@ export function buildProgram(): Command {
       process.exitCode = await testPlugin(ref, opts.manifest);
     });
 
+  pointAtHelpOnError(program);
   return program;
+}
+
+/** A usage error prints the error and one line naming the help to read, not the whole help. */
+function pointAtHelpOnError(cmd: Command, parents: string[] = []): void {
+  const name = [...parents, cmd.name()].join(' ');
+  cmd.showHelpAfterError(`Run '${name} --help' for usage.`);
+  for (const sub of cmd.commands) pointAtHelpOnError(sub, [...parents, cmd.name()]);
+}
+
+function seconds(s: number | undefined): number | undefined {
+  return s === undefined ? undefined : Math.round(s * 1000);
 }
 
 /** The plugin flags of `swarm`, passed on to each peer process. */
@@ -191,6 +305,10 @@ function passThroughArgs(opts: PluginFlags): string[] {
   if (opts.uploadRate) args.push('--upload-rate', String(opts.uploadRate));
   if (opts.downloadRate) args.push('--download-rate', String(opts.downloadRate));
   if (opts.endgame) args.push('--endgame');
+  if (opts.tls) args.push('--tls');
+  if (opts.latency) args.push('--latency', String(opts.latency));
+  if (opts.requestTimeout !== undefined) args.push('--request-timeout', String(opts.requestTimeout));
+  if (opts.handshakeTimeout !== undefined) args.push('--handshake-timeout', String(opts.handshakeTimeout));
   if (opts.storage) args.push('--storage', ref(opts.storage));
   if (opts.logger) args.push('--logger', opts.logger.map(ref).join(','));
   if (opts.seed !== undefined) args.push('--seed', String(opts.seed));
@@ -201,29 +319,45 @@ function passThroughArgs(opts: PluginFlags): string[] {
 export async function main(argv: string[]): Promise<number> {
   // `peer sim` parses its own flags (loaded only when asked for).
   if (argv[0] === 'sim') return (await import('./sim-command')).runSimCommand(argv.slice(1));
+  // Bare `peer` lists the commands (as `peer help` does) rather than complaining about a missing --id.
+  if (argv.length === 0) argv = ['help'];
+  const program = buildProgram();
+  // `run` is the default command, so commander would take a misspelt command for run's argument.
+  const commands = program.commands.map((c) => c.name());
+  const first = argv[0]!;
+  if (!first.startsWith('-') && first !== 'help' && !commands.includes(first)) {
+    process.stderr.write(`error: unknown command '${first}' (commands: ${commands.join(', ')})\nRun 'peer --help' for usage.\n`);
+    return EXIT_USAGE;
+  }
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_USAGE;
     process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
-    return err instanceof Error && err.name === 'PluginLoadError' ? EXIT_USAGE : EXIT_FAILURE;
+    return err instanceof Error && (err.name === 'PluginLoadError' || err.name === 'ConfigError') ? EXIT_USAGE : EXIT_FAILURE;
   }
 }
 
-if (require.main === module) {
+/** Runs the command line and exits with its code. */
+export function runCli(argv: string[]): void {
   // `peer plugins | head` closes our stdout early: that is not an error.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);
   });
-  main(process.argv.slice(2)).then((code) => exitAfterFlush(code));
+  main(argv).then((code) => exitAfterFlush(code));
 }
+
+if (require.main === module) runCli(process.argv.slice(2));
 
 /** Exits once stdout, stderr and any IPC channel have drained. */
 export function exitAfterFlush(code: number): void {
   const finish = (): void => {
     process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
   };
-  if (process.send && process.connected) process.send({ kind: 'exit', code }, () => finish());
-  else finish();
+  if (process.send && process.connected) {
+    // `peer swarm` shows each peer's peak resident memory (maxRSS, KiB) and CPU time (µs).
+    const usage = process.resourceUsage();
+    process.send({ kind: 'exit', code, maxRssKiB: usage.maxRSS, cpuMicros: usage.userCPUTime + usage.systemCPUTime }, () => finish());
+  } else finish();
 }

@@ -45,7 +45,7 @@ function buildSimProgram(): Command {
   return new Command('peer sim')
     .description('simulate a whole swarm on virtual time: the real engine and plugins, simulated links (bandwidth and latency from a profile)')
     .exitOverride()
-    .showHelpAfterError()
+    .showHelpAfterError("Run 'peer sim --help' for usage.")
     .option('--peers <n>', 'peers in the swarm, one of them the seeder', wholeNumber('--peers', 2), 50)
     .addOption(new Option('--file-size <size>', 'size of the shared file, e.g. 64MiB').argParser(sizeOption('--file-size')).default(64 * 1024 * 1024, '64MiB'))
     .addOption(new Option('--piece-size <size>', 'piece size, e.g. 256KiB').argParser(sizeOption('--piece-size')).default(256 * 1024, '256KiB'))

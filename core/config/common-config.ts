@@ -1,5 +1,6 @@
 import { ConfigError } from './config-error';
 import { stripComment } from './lines';
+import { parseByteCount, parseSize } from '../util/size';
 
 export interface CommonConfig {
   readonly numberOfPreferredNeighbors: number;
@@ -24,10 +25,13 @@ const NUMERIC_KEYS: Record<NumericKey, { min: number; integer: boolean }> = {
 };
 const REQUIRED = ['NumberOfPreferredNeighbors', 'UnchokingInterval', 'OptimisticUnchokingInterval', 'FileName', 'FileSize', 'PieceSize'];
 const PLUGIN_PREFIX = 'Plugin.';
+/** Sizes may carry a unit (`20MiB`, `16KiB`, `1.5MB`): KiB = 1024, KB = 1000. */
+const SIZE_KEYS = new Set(['FileSize', 'PieceSize']);
 
 /**
  * Parses common.cfg: one `Key value` per line, `#` comments. Intervals may be
- * fractional seconds (useful in tests); everything else is a positive integer.
+ * fractional seconds (useful in tests); FileSize and PieceSize are whole byte
+ * counts, with an optional unit (`20MiB`); the rest are positive integers.
  */
 export function parseCommonConfig(text: string, file: string): CommonConfig {
   const values = new Map<string, string>();
@@ -47,6 +51,22 @@ export function parseCommonConfig(text: string, file: string): CommonConfig {
     }
     if (!REQUIRED.includes(key)) throw new ConfigError(file, lineNo, `unknown key "${key}" (known: ${REQUIRED.join(', ')}, Plugin.<kind>)`);
     if (values.has(key)) throw new ConfigError(file, lineNo, `duplicate key "${key}"`);
+    if (SIZE_KEYS.has(key)) {
+      let n: number;
+      try {
+        n = parseSize(value);
+      } catch {
+        throw new ConfigError(file, lineNo, `${key} "${value}" is not a number of bytes (examples: 20971520, 20MiB, 16KiB)`);
+      }
+      try {
+        n = parseByteCount(value);
+      } catch {
+        throw new ConfigError(file, lineNo, `${key} "${value}" must be a whole number of bytes`);
+      }
+      if (n < 1) throw new ConfigError(file, lineNo, `${key} must be > 0, got ${value}`);
+      values.set(key, String(n));
+      return;
+    }
     if (key in NUMERIC_KEYS) {
       const rule = NUMERIC_KEYS[key as NumericKey];
       const n = Number(value);

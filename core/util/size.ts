@@ -18,10 +18,24 @@ const UNITS: Record<string, number> = {
  * quotes the input when it is not one.
  */
 export function parseSize(text: string): number {
+  return Math.round(sizeValue(text));
+}
+
+/**
+ * A size that must come to a whole number of bytes, as in a config file:
+ * `20971520`, `20MiB`, `1.5KiB` (1536). `1.5KB` is 1500; `0.3KiB` (307.2) is refused.
+ */
+export function parseByteCount(text: string): number {
+  const n = sizeValue(text);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`"${text}" is not a whole number of bytes`);
+  return n;
+}
+
+function sizeValue(text: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*(?:\/s)?\s*$/i.exec(text);
   const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;
   if (!m || unit === undefined) throw new RangeError(`"${text}" is not a size (examples: 65536, 64KiB, 1.5MB, 2MiB/s)`);
-  return Math.round(Number(m[1]) * unit);
+  return Number(m[1]) * unit;
 }
 
 /** 1536 -> "1.5 KiB". */

@@ -109,7 +109,7 @@ export class ClassicLogger implements EventLogger {
 const classic: PluginDefinition<'logger'> = {
   kind: 'logger',
   name: 'classic',
-  description: 'classic: exactly the PROTOCOL.md lines in log_peer_<id>.log (log4js)',
+  description: 'classic: exactly the classic lines of docs/protocol.md in log_peer_<id>.log (log4js)',
   create: (ctx) => new ClassicLogger(ctx),
 };
 export default classic;

@@ -1,4 +1,6 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
 /** Debian's chromium (scripts/ensure-chromium.sh installs it), or CHROMIUM_PATH. */
@@ -27,5 +29,14 @@ export async function launchChromium(what: string): Promise<Browser> {
         'or point CHROMIUM_PATH at a Chromium binary.',
     );
   }
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  // Chromium keeps a profile, crash reports and a dconf cache under HOME: give it a temp folder of
+  // its own, removed when the browser closes, so the tests write nothing in the user's home.
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'swarmlab-chromium-home-'));
+  const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache') };
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, env }).catch((err: unknown) => {
+    fs.rmSync(home, { recursive: true, force: true });
+    throw err;
+  });
+  browser.on('disconnected', () => fs.rmSync(home, { recursive: true, force: true }));
+  return browser;
 }

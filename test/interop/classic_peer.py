@@ -14,6 +14,7 @@ import os
 import random
 import struct
 import sys
+import time
 
 HEADER = b"P2PFILESHARINGPROJ"
 CHOKE, UNCHOKE, INTERESTED, NOT_INTERESTED, HAVE, BITFIELD, REQUEST, PIECE = range(8)
@@ -62,6 +63,11 @@ class Peer:
         self.complete = {p[0] for p in self.peers if p[0] == my_id and has_file}
         self.requested = set()
         self.done = asyncio.Event()
+        self.logf = open(os.path.join(data_dir, f"log_peer_{my_id}.log"), "w")
+
+    def log(self, text):
+        self.logf.write(f"[{time.strftime('%a %b %d %H:%M:%S %Y')}]: Peer {self.id} {text}\n")
+        self.logf.flush()
 
     def length(self, i):
         return min(self.piece_size, self.file_size - i * self.piece_size)
@@ -83,13 +89,16 @@ class Peer:
             if pid == self.id:
                 break
             r, w = await asyncio.open_connection(host, port)  # no retry, as some implementations do
-            asyncio.ensure_future(Conn(self, r, w, expect=pid).run())
+            conn = Conn(self, r, w, expect=pid)
+            conn.outbound = True
+            asyncio.ensure_future(conn.run())
         self.check_done()
         await self.done.wait()
         for c in list(self.conns.values()):
             c.w.close()
         server.close()
         self.f.close()
+        self.logf.close()
 
     async def accepted(self, r, w):
         await Conn(self, r, w, expect=None).run()
@@ -101,6 +110,7 @@ class Conn:
         self.theirs = set()
         self.choked_by_them = True
         self.outstanding = None
+        self.outbound = False  # set by the dialler: decides how the connection is logged
 
     def send(self, t, payload=b""):
         self.w.write(struct.pack(">IB", 1 + len(payload), t) + payload)
@@ -117,6 +127,7 @@ class Conn:
             self.w.close()
             return
         p.conns[self.rid] = self
+        p.log(f"makes a connection to Peer {self.rid}." if self.outbound else f"is connected from Peer {self.rid}.")
         if p.have:
             self.send(BITFIELD, p.bitfield())
         try:
@@ -160,16 +171,23 @@ class Conn:
             self.theirs = {i for i in range(p.n) if payload[i >> 3] & (0x80 >> (i & 7))}
             self.learned()
         elif t == HAVE:
-            self.theirs.add(struct.unpack(">I", payload)[0])
+            i = struct.unpack(">I", payload)[0]
+            p.log(f"received the 'have' message from {self.rid} for the piece {i}.")
+            self.theirs.add(i)
             self.learned()
         elif t == INTERESTED:
+            p.log(f"received the 'interested' message from {self.rid}.")
             self.send(UNCHOKE)
         elif t == NOT_INTERESTED:
-            pass
+            p.log(f"received the 'not interested' message from {self.rid}.")
         elif t == UNCHOKE:
+            if self.choked_by_them:
+                p.log(f"is unchoked by {self.rid}.")
             self.choked_by_them = False
             self.request_next()
         elif t == CHOKE:
+            if not self.choked_by_them:
+                p.log(f"is choked by {self.rid}.")
             self.choked_by_them = True
             if self.outstanding is not None:
                 p.requested.discard(self.outstanding)
@@ -187,11 +205,13 @@ class Conn:
                 p.f.seek(i * p.piece_size)
                 p.f.write(payload[4:])
                 p.have.add(i)
+                p.log(f"has downloaded the piece {i} from {self.rid}. Now the number of pieces it has is {len(p.have)}.")
                 for c in list(p.conns.values()):
                     c.send(HAVE, struct.pack(">I", i))
                     c.interest()
                 if len(p.have) == p.n:
                     p.f.flush()
+                    p.log("has downloaded the complete file.")
                     p.complete.add(p.id)
                     p.check_done()
             p.requested.discard(i)

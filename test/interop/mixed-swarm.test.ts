@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -84,5 +84,10 @@ describe('a swarm mixing swarmlab with another implementation of the protocol', 
     expect(logs).to.match(/Peer 1004 makes a connection to Peer 1003\./);
     // Pieces crossed from the Python peers to swarmlab peers.
     expect(logs).to.match(/has downloaded the piece \d+ from (1003|1005)\./);
+    // Both implementations' logs are classic and show no protocol violation (the Python peer dates its lines its own way).
+    expect(fs.readFileSync(path.join(dir, 'log_peer_1003.log'), 'utf8')).to.match(/^\[\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\]: Peer 1003 makes a connection to Peer 1001\.$/m);
+    const inspect = spawnSync(process.execPath, [PEER, 'inspect', ...[1001, 1002, 1003, 1004, 1005].map((id) => path.join(dir, `log_peer_${id}.log`))], { encoding: 'utf8' });
+    expect(inspect.status, inspect.stdout + inspect.stderr).to.equal(0);
+    expect(inspect.stdout).to.match(/log_peer_1005\.log: peer 1005, .*\n(.*\n)*  complete     at \+[\d.]+ s \(line \d+\) with 123 pieces/);
   });
 });

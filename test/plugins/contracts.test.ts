@@ -21,13 +21,31 @@ describe('plugin contracts', () => {
       for (const check of contractFor(definition) as ReadonlyArray<{ name: string; run(d: PluginDefinition<PluginKind>, s: Scratch): Promise<void> | void }>) {
         it(check.name, async () => {
           const scratch = new Scratch();
+          // A logger may write to stderr (the console logger does): keep it out of the test output, and check it.
+          const printed = entry.kind === 'logger' ? captureStderr() : undefined;
           try {
             await check.run(definition, scratch);
           } finally {
+            printed?.stop();
             scratch.cleanup();
           }
+          if (printed && entry.name === 'console' && check.name.includes('every kind')) expect(printed.text()).to.contain('peer 2: every peer has the whole file\n');
+          else if (printed && entry.name !== 'console') expect(printed.text(), 'only the console logger writes to stderr').to.equal('');
         });
       }
     });
   }
 });
+
+/** Diverts process.stderr.write until stop(). */
+function captureStderr(): { text: () => string; stop: () => void } {
+  const original = process.stderr.write.bind(process.stderr);
+  let text = '';
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    text += String(chunk);
+    const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+    if (callback) setImmediate(callback);
+    return true;
+  }) as typeof process.stderr.write;
+  return { text: () => text, stop: () => void (process.stderr.write = original) };
+}

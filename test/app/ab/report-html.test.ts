@@ -15,7 +15,6 @@ import { completionTimes, shareRatios } from '../../../app/ab/report-charts';
 import { renderHtml, reportJson, writeReports } from '../../../app/ab/report-html';
 import { FAILED, makeReport, PAIRS, PEERS, SEEDER_ID, VARIANT_A } from './fixture';
 
-const SCREENSHOT = '/tmp/report.png';
 
 interface Loaded {
   readonly page: Page;
@@ -177,6 +176,8 @@ describe('ab/report-html in headless chromium', function () {
         expect(Number(find(c.metric, 'difference', 'B-A').value)).to.equal(c.difference.value);
         expect(Number(find(c.metric, 'p', null).value)).to.equal(c.pValue);
         expect(find(c.metric, 'verdict', null).text).to.equal(c.verdict);
+        expect(find(c.metric, 'test', null).value).to.equal(c.test);
+        expect(find(c.metric, 'test', null).text).to.equal(c.test === 'mann-whitney' ? `Mann-Whitney ${c.testMethod}` : `signed-rank ${c.testMethod}`);
         // What a person reads is the same number, rounded.
         const shownA = Number(a.text.split(' ')[0]);
         const shownB = Number(b.text.split(' ')[0]);
@@ -205,8 +206,9 @@ describe('ab/report-html in headless chromium', function () {
         expect(box!.width, id).to.be.above(600);
         expect(box!.height, id).to.be.above(250);
       }
-      await page.screenshot({ path: SCREENSHOT, fullPage: true });
-      expect(fs.statSync(SCREENSHOT).size).to.be.above(10000);
+      const screenshot = path.join(dir, 'report.png');
+      await page.screenshot({ path: screenshot, fullPage: true });
+      expect(fs.statSync(screenshot).size).to.be.above(10000);
     });
   });
 

@@ -140,10 +140,10 @@ describe('core/config/common-config parseCommonConfig', () => {
   });
 
   it('rejects non-numeric values', () => {
-    expectConfigError(() => parseCommonConfig(commonWith('FileSize', 'FileSize abc'), COMMON_FILE), 'common.cfg:5: FileSize "abc" is not a number');
-    expectConfigError(() => parseCommonConfig(commonWith('PieceSize', 'PieceSize 16k'), COMMON_FILE), 'common.cfg:6: PieceSize "16k" is not a number');
-    expectConfigError(() => parseCommonConfig(commonWith('PieceSize', 'PieceSize 1e4'), COMMON_FILE), 'common.cfg:6: PieceSize "1e4" is not a number');
-    expectConfigError(() => parseCommonConfig(commonWith('PieceSize', 'PieceSize 0x10'), COMMON_FILE), 'common.cfg:6: PieceSize "0x10" is not a number');
+    expectConfigError(() => parseCommonConfig(commonWith('FileSize', 'FileSize abc'), COMMON_FILE), 'common.cfg:5: FileSize "abc" is not a number of bytes (examples: 20971520, 20MiB, 16KiB)');
+    expectConfigError(() => parseCommonConfig(commonWith('PieceSize', 'PieceSize 16kg'), COMMON_FILE), 'common.cfg:6: PieceSize "16kg" is not a number of bytes (examples: 20971520, 20MiB, 16KiB)');
+    expectConfigError(() => parseCommonConfig(commonWith('PieceSize', 'PieceSize 1e4'), COMMON_FILE), 'common.cfg:6: PieceSize "1e4" is not a number of bytes (examples: 20971520, 20MiB, 16KiB)');
+    expectConfigError(() => parseCommonConfig(commonWith('PieceSize', 'PieceSize 0x10'), COMMON_FILE), 'common.cfg:6: PieceSize "0x10" is not a number of bytes (examples: 20971520, 20MiB, 16KiB)');
     expectConfigError(
       () => parseCommonConfig(commonWith('UnchokingInterval', 'UnchokingInterval five'), COMMON_FILE),
       'common.cfg:2: UnchokingInterval "five" is not a number',
@@ -169,23 +169,34 @@ describe('core/config/common-config parseCommonConfig', () => {
   });
 
   it('rejects negative values, naming file and line', () => {
-    expectConfigError(() => parseCommonConfig(commonWith('PieceSize', 'PieceSize -1'), COMMON_FILE), 'common.cfg:6: PieceSize "-1" is not a number');
-    expectConfigError(() => parseCommonConfig(commonWith('FileSize', 'FileSize -20971520'), COMMON_FILE), 'common.cfg:5: FileSize "-20971520" is not a number');
+    expectConfigError(() => parseCommonConfig(commonWith('PieceSize', 'PieceSize -1'), COMMON_FILE), 'common.cfg:6: PieceSize "-1" is not a number of bytes (examples: 20971520, 20MiB, 16KiB)');
+    expectConfigError(() => parseCommonConfig(commonWith('FileSize', 'FileSize -20971520'), COMMON_FILE), 'common.cfg:5: FileSize "-20971520" is not a number of bytes (examples: 20971520, 20MiB, 16KiB)');
     expectConfigError(
       () => parseCommonConfig(commonWith('UnchokingInterval', 'UnchokingInterval -5'), COMMON_FILE),
       'common.cfg:2: UnchokingInterval "-5" is not a number',
     );
   });
 
+  it('accepts FileSize and PieceSize with a unit (KiB = 1024, KB = 1000)', () => {
+    const text = GOOD_COMMON.replace(/FileSize .*/, 'FileSize 20MiB').replace(/PieceSize .*/, 'PieceSize 16KiB');
+    const c = parseCommonConfig(text, COMMON_FILE);
+    expect(c.fileSize).to.equal(20 * 1024 * 1024);
+    expect(c.pieceSize).to.equal(16384);
+    expect(parseCommonConfig(commonWith('FileSize', 'FileSize 1.5KB'), COMMON_FILE).fileSize).to.equal(1500);
+    expect(parseCommonConfig(commonWith('PieceSize', 'PieceSize 1.5KiB'), COMMON_FILE).pieceSize).to.equal(1536);
+    expectConfigError(() => parseCommonConfig(commonWith('PieceSize', 'PieceSize 0.3KiB'), COMMON_FILE), 'common.cfg:6: PieceSize "0.3KiB" must be a whole number of bytes');
+    expectConfigError(() => parseCommonConfig(commonWith('PieceSize', 'PieceSize 0KiB'), COMMON_FILE), 'common.cfg:6: PieceSize must be > 0, got 0KiB');
+  });
+
   it('rejects fractions where a whole number is needed', () => {
-    expectConfigError(() => parseCommonConfig(commonWith('PieceSize', 'PieceSize 1.5'), COMMON_FILE), 'common.cfg:6: PieceSize "1.5" must be a whole number');
+    expectConfigError(() => parseCommonConfig(commonWith('PieceSize', 'PieceSize 1.5'), COMMON_FILE), 'common.cfg:6: PieceSize "1.5" must be a whole number of bytes');
     expectConfigError(
       () => parseCommonConfig(commonWith('NumberOfPreferredNeighbors', 'NumberOfPreferredNeighbors 2.5'), COMMON_FILE),
       'common.cfg:1: NumberOfPreferredNeighbors "2.5" must be a whole number',
     );
     expectConfigError(
       () => parseCommonConfig(commonWith('FileSize', 'FileSize 99999999999999999999'), COMMON_FILE),
-      'common.cfg:5: FileSize "99999999999999999999" must be a whole number',
+      'common.cfg:5: FileSize "99999999999999999999" must be a whole number of bytes',
     );
   });
 
