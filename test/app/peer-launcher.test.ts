@@ -12,13 +12,18 @@ const APP = path.join(PACKAGE_ROOT, 'dist', 'app');
 
 describe('the bundled peer and its code cache', function () {
   this.timeout(30000);
+  let root: string;
   let dir: string;
   beforeEach(() => {
-    // A copy of launcher + bundle, so the cache files this test makes stay in its temp folder.
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swarmlab-launcher-'));
+    // A copy of launcher + bundle laid out as in the package (dist/app/ below a package.json, which
+    // --version reads), so the cache files this test makes stay in its temp folder.
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'swarmlab-launcher-'));
+    dir = path.join(root, 'dist', 'app');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.copyFileSync(path.join(PACKAGE_ROOT, 'package.json'), path.join(root, 'package.json'));
     for (const f of ['peer-launcher.js', 'peer.bundle.js']) fs.copyFileSync(path.join(APP, f), path.join(dir, f));
   });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
   const run = (): { code: number | null; stdout: string } => {
     const r = spawnSync(process.execPath, [path.join(dir, 'peer-launcher.js'), '--help'], { encoding: 'utf8', timeout: 20000 });
