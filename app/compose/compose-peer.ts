@@ -6,6 +6,7 @@ import { loadSwarmConfig, SwarmConfig } from '../../core/config/load-config';
 import { EngineSettings } from '../../core/engine/engine-settings';
 import { PeerEngine } from '../../core/engine/peer-engine';
 import { EventBus } from '../../core/event-bus';
+import { SwarmEventKind } from '../../core/events';
 import { BandwidthLimits, EventLogger, PluginContext, PluginDefinition, PluginKind, PluginKinds, RateLimiter } from '../../core/plugin/contracts';
 import { PluginGuard } from '../../core/plugin/guard/plugin-guard';
 import { loadPlugin, ManifestEntry, PluginLoadError } from '../../core/plugin/plugin-registry';
@@ -56,6 +57,12 @@ export interface PeerOptions {
   readonly latencyMs?: number;
   /** A connection that has not sent its handshake after this long (ms) is closed. Default 10 s. */
   readonly handshakeTimeoutMs?: number;
+  /**
+   * The event kinds the peer's bus carries (default: all). Only for a peer
+   * whose bus nobody else reads: the simulator, which keeps a few kinds of
+   * thousands of peers. Loggers see only these kinds.
+   */
+  readonly eventKinds?: readonly SwarmEventKind[];
   /**
    * Called after every default provider is registered and before anything is
    * built: register your own provider for any token (TOKENS.Transport,
@@ -137,7 +144,7 @@ export function composePeer(options: PeerOptions): ComposedPeer {
   const geometry = new PieceGeometry(config.common.fileSize, config.common.pieceSize);
   const scheduler = options.scheduler ?? asyncScheduler;
   const random = new SeededRandom(options.seed);
-  const events = new EventBus(self.id, scheduler);
+  const events = new EventBus(self.id, scheduler, options.eventKinds && new Set(options.eventKinds));
   const storeTimeoutMs = options.storeTimeoutMs ?? 30_000;
   const context: PluginContext = {
     selfId: self.id,
