@@ -7,6 +7,7 @@ import { DEFAULT_CONFIG_DIR, DEFAULT_MANIFEST, PACKAGE_ROOT } from '../core/path
 import { fraction, portNumber, positiveNumber, sizeOption, wholeNumber } from './cli-options';
 import { isPluginPath, readManifest } from '../core/plugin/plugin-registry';
 import { EXIT_FAILURE, EXIT_USAGE, runPeer } from './run-peer';
+import { checkPeerOptions, PluginSelection } from './compose/compose-peer';
 import type { AbArgs, RunOnce } from './ab/ab-command';
 
 // Every peer process starts from this file: the other commands' modules (statistics, reports,
@@ -20,9 +21,10 @@ const simulateRun: RunOnce = async (...args) => (await import('./ab/sim-harness'
 export const EXIT_CODES_HELP = `
 Exit codes:
   0  done (peer: every peer of the peer file has the whole file)
-  1  failed while running (a port in use, a timeout, a swarm copy that differs;
-     peer inspect: the logs show protocol violations)
-  2  bad command line or config (nothing was started or written)
+  1  failed while running (a port in use, the peer folder in use, a timeout, a
+     swarm copy that differs; peer inspect: the logs show protocol violations)
+  2  bad command line, config or hash file (nothing was started or written;
+     peer swarm checks every option and plugin name before starting a process)
 
 The protocol, the classic log lines and swarmlab's opt-in extensions: docs/protocol.md`;
 
@@ -99,6 +101,7 @@ export function buildProgram(): Command {
       .option('--id <peerId>', 'this peer\'s id in peer_info.cfg (required)', wholeNumber('--id', 0))
       .option('--dir <dir>', 'where peer_<id>/ lives', '.')
       .option('--log-dir <dir>', 'where log_peer_<id>.log is written', '.')
+      .option('--timeout <seconds>', 'give up after this long: say which pieces and peers it was waiting for, exit 1', positiveNumber('--timeout'))
       .option('-q, --quiet', 'no status line or progress lines (problems are still reported on stderr)', false)
       .addOption(new Option('--listen-host <host>', 'interface to listen on (default: all)'))
       .addHelpText('after', `
@@ -106,7 +109,7 @@ The peer reports on stderr (stdout stays empty): on a terminal one live status
 line (pieces, rates, neighbours, ETA) and a summary; otherwise a few plain
 lines (listening, connections, complete, done). --quiet keeps only problems.
 The classic log, log_peer_<id>.log, holds exactly the classic lines.`),
-  ).action(async (opts: PluginFlags & { id?: number; dir: string; logDir: string; listenHost?: string; quiet: boolean }, cmd: Command) => {
+  ).action(async (opts: PluginFlags & { id?: number; dir: string; logDir: string; listenHost?: string; quiet: boolean; timeout?: number }, cmd: Command) => {
     if (opts.id === undefined) cmd.error("error: required option '--id <peerId>' not specified", { exitCode: EXIT_USAGE, code: 'peer.missingId' });
     process.exitCode = await runPeer({
       id: opts.id,
@@ -114,8 +117,8 @@ The classic log, log_peer_<id>.log, holds exactly the classic lines.`),
       dataDir: opts.dir,
       logDir: opts.logDir,
       manifestFile: opts.manifest,
-      selection: { strategy: opts.strategy, choke: opts.choke, rateMeter: opts.rateMeter, rateLimiter: opts.rateLimiter, storage: opts.storage, loggers: opts.logger },
-      limits: { upload: opts.uploadRate, download: opts.downloadRate },
+      selection: selectionOf(opts),
+      limits: limitsOf(opts),
       pipeline: opts.pipeline,
       endgame: opts.endgame,
       requestTimeoutMs: seconds(opts.requestTimeout),
@@ -123,6 +126,7 @@ The classic log, log_peer_<id>.log, holds exactly the classic lines.`),
       verbose: opts.verbose,
       seed: opts.seed,
       listenHost: opts.listenHost,
+      timeoutSeconds: opts.timeout,
       tls: opts.tls,
       latencyMs: opts.latency,
       quiet: opts.quiet,
@@ -136,17 +140,26 @@ The classic log, log_peer_<id>.log, holds exactly the classic lines.`),
       .option('--dir <dir>', 'working folder for peer_<id>/ folders and logs', 'run')
       .option('--timeout <seconds>', 'give up after this long', wholeNumber('--timeout', 1), 600)
       .option('--quiet', 'no progress display', false)
+      .option('--make-file', 'create a missing seeder file from random bytes (done anyway for the shipped demo config)', false)
       .option('--ui', 'watch the swarm in a browser: serve a live page on 127.0.0.1 (the URL is printed)', false)
       .option('--ui-port <port>', 'port of the --ui page (default: a free one)', portNumber('--ui-port'))
       .option('--ui-linger <seconds>', 'keep the --ui page up this long after the swarm ends (default: until Ctrl-C)', wholeNumber('--ui-linger', 0)),
-  ).action(async (opts: PluginFlags & { dir: string; timeout: number; quiet: boolean; ui: boolean; uiPort?: number; uiLinger?: number }) => {
+  ).action(async (opts: PluginFlags & { dir: string; timeout: number; quiet: boolean; makeFile: boolean; ui: boolean; uiPort?: number; uiLinger?: number }) => {
     const { runSwarmCommand } = await import('./swarm-command');
+    const configDir = opts.config ?? defaultConfigDir();
     process.exitCode = await runSwarmCommand({
-      configDir: opts.config ?? defaultConfigDir(),
+      configDir,
       dir: opts.dir,
       timeoutSeconds: opts.timeout,
       quiet: opts.quiet,
+      makeFile: opts.makeFile,
       peerArgs: passThroughArgs(opts),
+      checkPeers: (config) => {
+        const manifest = readManifest(opts.manifest);
+        for (const p of config.peers) {
+          checkPeerOptions({ id: p.id, configDir, config, dataDir: opts.dir, logDir: opts.dir, manifest, selection: selectionOf(opts), limits: limitsOf(opts), pipeline: opts.pipeline, endgame: opts.endgame, verbose: opts.verbose });
+        }
+      },
       ui: opts.ui,
       uiPort: opts.uiPort,
       uiLingerSeconds: opts.uiLinger,
@@ -280,6 +293,14 @@ cannot be read, or a bad command line.`)
 
   pointAtHelpOnError(program);
   return program;
+}
+
+function selectionOf(opts: PluginFlags): Partial<PluginSelection> {
+  return { strategy: opts.strategy, choke: opts.choke, rateMeter: opts.rateMeter, rateLimiter: opts.rateLimiter, storage: opts.storage, loggers: opts.logger };
+}
+
+function limitsOf(opts: PluginFlags): { upload?: number; download?: number } {
+  return { upload: opts.uploadRate, download: opts.downloadRate };
 }
 
 /** A usage error prints the error and one line naming the help to read, not the whole help. */

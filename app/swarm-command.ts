@@ -3,7 +3,9 @@ import * as path from 'node:path';
 import cliProgress from 'cli-progress';
 import { ConfigError } from '../core/config/config-error';
 import { loadSwarmConfig, SwarmConfig } from '../core/config/load-config';
-import { isPluginPath } from '../core/plugin/plugin-registry';
+import { HashFileError } from '../core/integrity/piece-hashes';
+import { DEFAULT_CONFIG_DIR } from '../core/paths';
+import { isPluginPath, PluginLoadError } from '../core/plugin/plugin-registry';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './run-peer';
 import { LocalSwarmResult, runLocalSwarm } from './swarm/local-swarm';
 import type { Watching } from './watch/watch-folder';
@@ -14,12 +16,18 @@ export interface SwarmCommandArgs {
   readonly timeoutSeconds: number;
   readonly quiet: boolean;
   readonly peerArgs: readonly string[];
+  /** Create a missing seeder file from random bytes (always allowed for the shipped demo config). */
+  readonly makeFile: boolean;
+  /** Checks every peer's options as `peer run` would (throws a usage error): run before any process starts. */
+  readonly checkPeers: (config: SwarmConfig) => void;
   /** Serve the watch page while the swarm runs. */
   readonly ui?: boolean;
   readonly uiPort?: number;
   /** Keep the page up this long after the swarm ends; undefined: until Ctrl-C. */
   readonly uiLingerSeconds?: number;
 }
+
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 /** `peer swarm`: the whole swarm on this machine, with progress and a verified summary. */
 export async function runSwarmCommand(args: SwarmCommandArgs): Promise<number> {
@@ -36,6 +44,22 @@ export async function runSwarmCommand(args: SwarmCommandArgs): Promise<number> {
     if (multibar) multibar.log(`${line}\n`);
     else process.stderr.write(`${line}\n`);
   };
+  // A misspelt plugin, a bad option or config: said before any process starts or any file is made.
+  try {
+    args.checkPeers(loadSwarmConfig(args.configDir));
+  } catch (err) {
+    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    return err instanceof ConfigError || err instanceof PluginLoadError || err instanceof HashFileError ? EXIT_USAGE : EXIT_FAILURE;
+  }
+  // Stopped by a signal, the swarm stops its peers first (they also end by themselves if this process is killed outright).
+  const stopping = new AbortController();
+  let caught: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    caught = signal;
+    stopping.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   let result: LocalSwarmResult;
   let watching: Watching | undefined;
   try {
@@ -58,6 +82,8 @@ export async function runSwarmCommand(args: SwarmCommandArgs): Promise<number> {
       configDir: args.configDir,
       dir: args.dir,
       peerArgs,
+      makeFile: args.makeFile || path.resolve(args.configDir) === DEFAULT_CONFIG_DIR,
+      signal: stopping.signal,
       timeoutMs: args.timeoutSeconds * 1000,
       onProgress: (id, have, total) => {
         if (!multibar) return;
@@ -75,8 +101,16 @@ export async function runSwarmCommand(args: SwarmCommandArgs): Promise<number> {
     await watching?.stop();
     process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
     return err instanceof ConfigError ? EXIT_USAGE : EXIT_FAILURE;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
   multibar?.stop();
+  if (caught) {
+    await watching?.stop();
+    process.stderr.write(`swarm: stopped by ${caught}; every peer has ended\n`);
+    return SIGNAL_EXIT[caught] ?? EXIT_FAILURE;
+  }
   const summary = formatSummary(result);
   process.stdout.write(summary);
   if (watching) await linger(watching, summary, args.uiLingerSeconds);

@@ -1,15 +1,25 @@
 import { Observable, SchedulerLike, Subject } from 'rxjs';
-import { PeerId, SwarmEvent, SwarmEventBody } from './events';
+import { PeerId, SwarmEvent, SwarmEventBody, SwarmEventKind } from './events';
 
 /** The one stream of domain events of a peer; stamps each with the peer id and scheduler time. */
 export class EventBus {
   private readonly subject = new Subject<SwarmEvent>();
   readonly events$: Observable<SwarmEvent> = this.subject.asObservable();
 
-  constructor(private readonly self: PeerId, private readonly scheduler: SchedulerLike) {}
+  /**
+   * `only`: the kinds this bus carries; others are dropped at emit (default:
+   * every kind). A simulated swarm of thousands of peers keeps only the kinds
+   * it reads, so the tens of millions of `have-received` events cost nothing.
+   */
+  constructor(
+    private readonly self: PeerId,
+    private readonly scheduler: SchedulerLike,
+    private readonly only?: ReadonlySet<SwarmEventKind>,
+  ) {}
 
   /** `body` must be a fresh object: it is stamped in place (no copy: this runs several times per piece). */
   emit(body: SwarmEventBody): void {
+    if (this.only !== undefined && !this.only.has(body.kind)) return;
     const event = body as { -readonly [K in keyof SwarmEvent]: SwarmEvent[K] };
     event.self = this.self;
     event.at = this.scheduler.now();

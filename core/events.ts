@@ -12,6 +12,7 @@ export type SwarmEventBody =
   | { readonly kind: 'store-opened'; readonly have: number; readonly total: number; readonly bitfield: string }
   | { readonly kind: 'connected'; readonly peer: PeerId; readonly direction: 'outbound' | 'inbound' }
   | { readonly kind: 'connection-rejected'; readonly peer?: PeerId; readonly reason: string }
+  | { readonly kind: 'dial-failed'; readonly peer: PeerId; readonly address: string; readonly code?: string; readonly reason: string }
   | { readonly kind: 'disconnected'; readonly peer: PeerId; readonly reason: string }
   | { readonly kind: 'protocol-violation'; readonly peer: PeerId; readonly reason: string }
   | { readonly kind: 'preferred-changed'; readonly neighbors: readonly PeerId[] }
@@ -25,6 +26,8 @@ export type SwarmEventBody =
   | { readonly kind: 'request-sent'; readonly peer: PeerId; readonly index: number }
   | { readonly kind: 'piece-downloaded'; readonly peer: PeerId; readonly index: number; readonly bytes: number; readonly have: number; readonly total: number }
   | { readonly kind: 'piece-discarded'; readonly peer: PeerId; readonly index: number; readonly bytes: number; readonly reason: 'duplicate' | 'unrequested' }
+  | { readonly kind: 'piece-corrupt'; readonly peer: PeerId; readonly index: number; readonly bytes: number; readonly strikes: number }
+  | { readonly kind: 'peer-banned'; readonly peer: PeerId; readonly reason: string }
   | { readonly kind: 'piece-uploaded'; readonly peer: PeerId; readonly index: number; readonly bytes: number }
   /** A neighbour sat on a request past the request timeout: reported once per neighbour until it sends a piece again. */
   | { readonly kind: 'neighbor-stalled'; readonly peer: PeerId; readonly index: number; readonly waitedMs: number }

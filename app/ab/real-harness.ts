@@ -61,6 +61,7 @@ export async function runRealOnce(spec: SwarmSpec, plan: RunPlan, pair: number, 
       },
       startDelayMs: (peer) => shapeOf(peer.id).joinMs,
       timeoutMs: spec.timeoutMs,
+      makeFile: true,
     });
     const failure = result.timedOut
       ? `timed out after ${(spec.timeoutMs / 1000).toFixed(0)} s`

@@ -6,6 +6,7 @@ import { loadSwarmConfig, SwarmConfig } from '../../core/config/load-config';
 import { EngineSettings } from '../../core/engine/engine-settings';
 import { PeerEngine } from '../../core/engine/peer-engine';
 import { EventBus } from '../../core/event-bus';
+import { SwarmEventKind } from '../../core/events';
 import { BandwidthLimits, EventLogger, PluginContext, PluginDefinition, PluginKind, PluginKinds, RateLimiter } from '../../core/plugin/contracts';
 import { PluginGuard } from '../../core/plugin/guard/plugin-guard';
 import { loadPlugin, ManifestEntry, PluginLoadError } from '../../core/plugin/plugin-registry';
@@ -13,6 +14,9 @@ import { TOKENS } from '../../core/plugin/tokens';
 import { PieceGeometry } from '../../core/protocol/geometry';
 import { Transport } from '../../core/transport/link';
 import { TcpTransport } from '../../core/transport/tcp-transport';
+import { TcpListener } from '../../core/transport/tcp-listener';
+import { PeerInfo } from '../../core/config/peer-info';
+import { PieceHashes, readHashFileIfPresent } from '../../core/integrity/piece-hashes';
 import { ConnectionSecurity, PLAIN_SECURITY } from '../../core/transport/connection-security';
 import { TlsSecurity } from '../../core/transport/tls-security';
 import { loadTlsCredentials } from '../../core/transport/tls-files';
@@ -54,11 +58,30 @@ export interface PeerOptions {
   /** A connection that has not sent its handshake after this long (ms) is closed. Default 10 s. */
   readonly handshakeTimeoutMs?: number;
   /**
+   * The event kinds the peer's bus carries (default: all). Only for a peer
+   * whose bus nobody else reads: the simulator, which keeps a few kinds of
+   * thousands of peers. Loggers see only these kinds.
+   */
+  readonly eventKinds?: readonly SwarmEventKind[];
+  /**
    * Called after every default provider is registered and before anything is
    * built: register your own provider for any token (TOKENS.Transport,
    * TOKENS.Guard, TOKENS.RateLimiter, TOKENS.Strategy, ...) to replace it.
    */
   readonly register?: (container: DependencyContainer) => void;
+  /** The peer's port, already bound by the caller (before any file was touched). */
+  readonly listener?: TcpListener;
+}
+
+/** What checking a peer's options found: everything composing it needs, nothing created yet. */
+export interface CheckedPeer {
+  readonly config: SwarmConfig;
+  readonly self: PeerInfo;
+  readonly selection: PluginSelection;
+  readonly single: readonly PluginDefinition[];
+  readonly loggers: readonly PluginDefinition<'logger'>[];
+  /** The config folder's `<FileName>.hashes`, when it has one. */
+  readonly pieceHashes: PieceHashes | undefined;
 }
 
 export interface ComposedPeer {
@@ -82,23 +105,46 @@ const KIND_TOKENS: { readonly [K in PluginKind]: symbol } = {
 };
 
 /**
- * The composition root: reads the config, loads the selected plugins, and
- * registers providers in a DI container that then builds the engine. Plugins
- * are registered as factories over the plugin context, so each is created
- * once, when first needed. Throws ConfigError or PluginLoadError (usage
- * errors) before anything is written.
+ * Reads the config and the hash file and loads every selected plugin without
+ * creating anything: a bad config, hash file, plugin name or option throws
+ * ConfigError, HashFileError or PluginLoadError (usage errors) here, before a
+ * log file or folder appears. `peer swarm` runs it for every peer before
+ * starting any.
  */
-export function composePeer(options: PeerOptions): ComposedPeer {
+export function checkPeerOptions(options: PeerOptions): CheckedPeer {
   const config = options.config ?? loadSwarmConfig(options.configDir);
   const self = config.peers.find((p) => p.id === options.id);
   if (!self) throw new ConfigError(config.peerFile, undefined, `peer ${options.id} is not listed (listed: ${config.peers.map((p) => p.id).join(', ')})`);
   if (!Number.isInteger(options.pipeline) || options.pipeline < 1) throw new PluginLoadError(`--pipeline must be a whole number >= 1, got ${options.pipeline}`);
   const selection = resolveSelection(options.selection, config.common.plugins, config.commonFile);
+  const load = <K extends PluginKind>(kind: K, ref: string): PluginDefinition<K> => loadPlugin(kind, ref, options.manifest);
+  const single = [load('strategy', selection.strategy), load('choke', selection.choke), load('rate-meter', selection.rateMeter), load('rate-limiter', selection.rateLimiter), load('storage', selection.storage)];
+  const loggers = selection.loggers.map((ref) => load('logger', ref));
+  const realPeer = !options.transport && !options.register;
+  if (realPeer) for (const def of [...single, ...loggers]) refuseSimulationOnly(def);
+  // A simulated peer keeps no bytes to check: only a real one reads the hash file.
+  const geometry = new PieceGeometry(config.common.fileSize, config.common.pieceSize);
+  const pieceHashes = realPeer ? readHashFileIfPresent(options.configDir, config.common.fileName, geometry) : undefined;
+  return { config, self, selection, single, loggers, pieceHashes };
+}
+
+function refuseSimulationOnly(def: PluginDefinition): void {
+  if (def.simulationOnly) throw new PluginLoadError(`${def.kind} plugin "${def.name}" is for simulations only and cannot serve real peers`);
+}
+
+/**
+ * The composition root: checks the options (checkPeerOptions), then
+ * registers providers in a DI container that builds the engine. Plugins are
+ * registered as factories over the plugin context, so each is created once,
+ * when first needed.
+ */
+export function composePeer(options: PeerOptions): ComposedPeer {
+  const { config, self, selection, single, loggers, pieceHashes } = checkPeerOptions(options);
   const transportName = resolveTransport(options.tls, config.common.plugins, config.commonFile);
   const geometry = new PieceGeometry(config.common.fileSize, config.common.pieceSize);
   const scheduler = options.scheduler ?? asyncScheduler;
   const random = new SeededRandom(options.seed);
-  const events = new EventBus(self.id, scheduler);
+  const events = new EventBus(self.id, scheduler, options.eventKinds && new Set(options.eventKinds));
   const storeTimeoutMs = options.storeTimeoutMs ?? 30_000;
   const context: PluginContext = {
     selfId: self.id,
@@ -112,6 +158,7 @@ export function composePeer(options: PeerOptions): ComposedPeer {
     commonFile: config.commonFile,
     verbose: options.verbose,
     limits: options.limits ?? {},
+    pieceHashes,
   };
   const settings: EngineSettings = {
     self,
@@ -125,12 +172,8 @@ export function composePeer(options: PeerOptions): ComposedPeer {
     // open() and complete() may touch the whole file (load it, merge it): allow for 1 MB/s on top.
     wholeFileTimeoutMs: storeTimeoutMs + Math.ceil(geometry.fileSize / 1000),
     pluginNames: selection,
+    pieceHashes,
   };
-
-  // Load every plugin before creating any, so a bad name fails before a log file or folder appears.
-  const load = <K extends PluginKind>(kind: K, ref: string): PluginDefinition<K> => loadPlugin(kind, ref, options.manifest);
-  const single = [load('strategy', selection.strategy), load('choke', selection.choke), load('rate-meter', selection.rateMeter), load('rate-limiter', selection.rateLimiter), load('storage', selection.storage)];
-  const loggers = selection.loggers.map((ref) => load('logger', ref));
 
   const container = rootContainer.createChildContainer();
   container.register(TOKENS.Settings, { useValue: settings });
@@ -152,7 +195,7 @@ export function composePeer(options: PeerOptions): ComposedPeer {
       const guard = c.resolve<PluginGuard>(TOKENS.Guard);
       const limiter = guard.rateLimiter(c.resolve<RateLimiter>(TOKENS.RateLimiter));
       const security = c.resolve<ConnectionSecurity>(TOKENS.ConnectionSecurity);
-      return new TcpTransport({ self, peers: config.peers, geometry, events, listenHost: options.listenHost, limiter, latencyMs: options.latencyMs, security, handshakeTimeoutMs: options.handshakeTimeoutMs });
+      return new TcpTransport({ self, peers: config.peers, geometry, events, listenHost: options.listenHost, limiter, latencyMs: options.latencyMs, security, handshakeTimeoutMs: options.handshakeTimeoutMs, listener: options.listener });
     }),
   });
   if (options.transport) container.register(TOKENS.Transport, { useValue: options.transport });
@@ -160,9 +203,7 @@ export function composePeer(options: PeerOptions): ComposedPeer {
 
   // A store that keeps no bytes (simulation only) cannot serve real peers.
   if (container.resolve<Transport>(TOKENS.Transport) instanceof TcpTransport) {
-    for (const def of [...single, ...loggers]) {
-      if (def.simulationOnly) throw new PluginLoadError(`${def.kind} plugin "${def.name}" is for simulations only and cannot serve real peers`);
-    }
+    for (const def of [...single, ...loggers]) refuseSimulationOnly(def);
   }
   // Loggers too are called through the guard: one that throws must not take the peer down.
   const guard = container.resolve<PluginGuard>(TOKENS.Guard);

@@ -116,6 +116,11 @@ export class PeerReporter {
 
   private onEvent(e: SwarmEvent): void {
     switch (e.kind) {
+      case 'store-opened':
+        // A resumed download starts from what is on disk, not from nothing.
+        this.have = e.have;
+        if (e.have === e.total && this.completeAt === undefined) this.completeAt = this.startedAt;
+        return;
       case 'listening':
         this.port = e.port;
         this.info(`listening on port ${e.port}; ${plural(this.facts?.neighbours ?? 0, 'neighbour')} listed, holding ${this.have}/${this.facts?.totalPieces ?? 0} pieces`);

@@ -1,6 +1,7 @@
 import { ChildProcess, fork, spawn, StdioOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ConfigError } from '../../core/config/config-error';
 import { loadSwarmConfig, SwarmConfig } from '../../core/config/load-config';
 import { PeerInfo } from '../../core/config/peer-info';
 import { PACKAGE_ROOT } from '../../core/paths';
@@ -13,6 +14,14 @@ export interface LocalSwarmOptions {
   /** Extra arguments for every `peer run` (plugin choices). */
   readonly peerArgs: readonly string[];
   readonly timeoutMs: number;
+  /**
+   * Create a seeder's missing file from random bytes (a demo, or a test that
+   * only needs some file). Otherwise a missing seeder file is a ConfigError:
+   * a user's file is never replaced by made-up bytes.
+   */
+  readonly makeFile?: boolean;
+  /** Stops the swarm early: every peer is sent SIGTERM (SIGKILL a second later if it lingers). */
+  readonly signal?: AbortSignal;
   /** Extra arguments for one peer (its bandwidth limits, say). */
   readonly argsFor?: (peer: PeerInfo) => readonly string[];
   /** Start this peer so many ms after the first (a join time). */
@@ -49,6 +58,8 @@ export interface LocalSwarmResult {
   /** From starting the first process until every copy is verified. */
   readonly wallMs: number;
   readonly timedOut: boolean;
+  /** Stopped through `signal`. */
+  readonly aborted: boolean;
   readonly ok: boolean;
 }
 
@@ -56,14 +67,24 @@ export interface LocalSwarmResult {
 const PEER_SCRIPT = path.join(PACKAGE_ROOT, 'dist', 'app', 'peer-launcher.js');
 
 /**
- * Runs every peer of the peer file as its own process on this machine,
- * creating the seeders' file if missing, and verifies every copy by SHA-256.
+ * Runs every peer of the peer file as its own process on this machine
+ * (creating the seeders' file only with `makeFile`), and verifies every copy
+ * by SHA-256. The peers end with this process, however it ends.
  */
 export async function runLocalSwarm(options: LocalSwarmOptions): Promise<LocalSwarmResult> {
   const config = loadSwarmConfig(options.configDir);
   const dir = path.resolve(options.dir);
   const fileOf = (id: number): string => path.join(dir, `peer_${id}`, config.common.fileName);
   const seeders = config.peers.filter((p) => p.hasFile);
+  const missing = seeders.filter((s) => !fs.existsSync(fileOf(s.id)));
+  if (missing.length > 0 && !options.makeFile) {
+    const first = missing[0]!;
+    throw new ConfigError(
+      fileOf(first.id),
+      undefined,
+      `missing: the peer file says peer ${first.id} has the file${missing.length > 1 ? ` (so do ${missing.slice(1).map((m) => m.id).join(', ')})` : ''}; put it there, or pass --make-file to create random demo content`,
+    );
+  }
   for (const s of seeders) {
     if (!fs.existsSync(fileOf(s.id))) {
       const source = seeders.map((x) => fileOf(x.id)).find((f) => fs.existsSync(f));
@@ -90,6 +111,7 @@ export async function runLocalSwarm(options: LocalSwarmOptions): Promise<LocalSw
   const peakRss = new Map<number, number>();
   const cpuMs = new Map<number, number>();
   let timedOut = false;
+  let aborted = false;
 
   type Exit = { id: number; code: number | null; signal: NodeJS.Signals | null };
   /** Peers waiting for their join time; cancelled if the run ends first. */
@@ -102,9 +124,14 @@ export async function runLocalSwarm(options: LocalSwarmOptions): Promise<LocalSw
     waiting.clear();
   };
   const spawnPeer = (peer: PeerInfo, resolve: (e: Exit) => void): void => {
+    if (aborted) {
+      resolve({ id: peer.id, code: null, signal: 'SIGTERM' });
+      return;
+    }
     const args = ['run', '--id', String(peer.id), '--config', path.resolve(options.configDir), '--dir', dir, '--log-dir', dir, ...options.peerArgs, ...(options.argsFor?.(peer) ?? [])];
     const launcher = options.launcher?.(peer) ?? [];
     const stdio: StdioOptions = ['ignore', 'ignore', 'pipe', 'ipc'];
+    // The IPC channel is also the peer's lifeline: it ends itself when this process goes (see run-peer.ts).
     // The launcher execs node in place (ip netns exec does), so the IPC channel still reaches the peer.
     const child = launcher.length > 0 ? spawn(launcher[0]!, [...launcher.slice(1), process.execPath, PEER_SCRIPT, ...args], { cwd: dir, stdio }) : fork(PEER_SCRIPT, args, { cwd: dir, stdio });
     children.set(peer.id, child);
@@ -136,14 +163,23 @@ export async function runLocalSwarm(options: LocalSwarmOptions): Promise<LocalSw
         waiting.set(peer.id, { timer, cancel: () => resolve({ id: peer.id, code: null, signal: 'SIGTERM' }) });
       }),
   );
-  const timer = setTimeout(() => {
-    timedOut = true;
+  const stopAll = (graceMs: number): void => {
     cancelWaiting();
     for (const c of children.values()) c.kill('SIGTERM');
     setTimeout(() => {
       for (const c of children.values()) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    }, 3000).unref();
+    }, graceMs).unref();
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    stopAll(3000);
   }, options.timeoutMs);
+  const onAbort = (): void => {
+    aborted = true;
+    stopAll(1000);
+  };
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
 
   // If one peer fails, the others would wait for it forever: stop them.
   const outcomes: PeerOutcome[] = [];
@@ -174,6 +210,7 @@ export async function runLocalSwarm(options: LocalSwarmOptions): Promise<LocalSw
     }),
   );
   clearTimeout(timer);
+  options.signal?.removeEventListener('abort', onAbort);
   outcomes.sort((a, b) => config.peers.findIndex((p) => p.id === a.id) - config.peers.findIndex((p) => p.id === b.id));
   const leecherDone = outcomes.filter((o) => !o.seeder).map((o) => o.completedAt);
   const transferWindowMs =
@@ -187,6 +224,7 @@ export async function runLocalSwarm(options: LocalSwarmOptions): Promise<LocalSw
     transferWindowMs,
     wallMs: Date.now() - started,
     timedOut,
-    ok: !timedOut && outcomes.every((o) => o.exitCode === 0 && o.identical),
+    aborted,
+    ok: !timedOut && !aborted && outcomes.every((o) => o.exitCode === 0 && o.identical),
   };
 }

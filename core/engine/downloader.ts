@@ -3,6 +3,8 @@ import { PeerId } from '../events';
 import { PieceStore } from '../plugin/contracts';
 import { errorText } from '../plugin/guard/guard-util';
 import { msg } from '../protocol/messages';
+import { PieceHashes } from '../integrity/piece-hashes';
+import { IntegrityCheck } from './integrity-check';
 import { Neighbor } from './neighbor';
 import { RequestBook } from './request-book';
 
@@ -24,12 +26,15 @@ function isDiskFailure(err: unknown): boolean {
  */
 export class Downloader {
   private stopped = false;
+  /** Checks pieces against the hash file (if any) and bans neighbours that keep sending bad ones. */
+  readonly integrity: IntegrityCheck;
   private failedWrites = 0;
 
   constructor(
     private readonly neighbors: ReadonlyMap<PeerId, Neighbor>,
     private readonly book: RequestBook,
     private readonly store: PieceStore,
+    pieceHashes: PieceHashes | undefined,
     private readonly bus: EventBus,
     /** Piece data came from `n` (the rate meter's input). */
     private readonly onReceived: (n: Neighbor, bytes: number) => void,
@@ -37,7 +42,9 @@ export class Downloader {
     private readonly onFileComplete: () => void,
     /** Something the peer cannot go on after (the file cannot be finished). */
     private readonly onFatal: (err: Error) => void,
-  ) {}
+  ) {
+    this.integrity = new IntegrityCheck(pieceHashes, bus);
+  }
 
   stop(): void {
     this.stopped = true;
@@ -89,6 +96,12 @@ export class Downloader {
     if (arrival === 'duplicate') {
       this.bus.emit({ kind: 'piece-discarded', peer: n.id, index, bytes: data.length, reason: 'duplicate' });
       this.fill(n);
+      return;
+    }
+    if (!this.integrity.accept(n, index, data)) {
+      // Wrong bytes: never written, counted or announced; another neighbour will be asked.
+      this.book.corrupt(n, index);
+      this.fillAll();
       return;
     }
     // Ask for the next piece before the disk write finishes, so the link stays busy.

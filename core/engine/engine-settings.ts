@@ -1,5 +1,6 @@
 import { CommonConfig } from '../config/common-config';
 import { PeerInfo } from '../config/peer-info';
+import { PieceHashes } from '../integrity/piece-hashes';
 import { GuardSettings } from '../plugin/guard/plugin-guard';
 import { PieceGeometry } from '../protocol/geometry';
 
@@ -14,4 +15,6 @@ export interface EngineSettings extends GuardSettings {
   readonly requestTimeoutMs: number;
   /** In endgame, also request pieces already asked of others (the first copy wins). */
   readonly endgame: boolean;
+  /** The expected hash of every piece (opt-in): a received piece that does not match is never written, counted or announced. */
+  readonly pieceHashes?: PieceHashes;
 }

@@ -12,6 +12,7 @@ import { Message, MessageType, msg } from '../protocol/messages';
 import { LinkClosed, NeighborLink, Transport } from '../transport/link';
 import { Choker } from './choker';
 import { Downloader } from './downloader';
+import { NeighbourMemory } from './neighbour-memory';
 import { EngineSettings } from './engine-settings';
 import { Neighbor } from './neighbor';
 import { RequestBook } from './request-book';
@@ -36,6 +37,7 @@ export class PeerEngine {
   private readonly choker: Choker;
   private readonly uploader: Uploader;
   private readonly downloader: Downloader;
+  readonly memory: NeighbourMemory;
   private finished = false;
   private resolveRun!: () => void;
   private rejectRun!: (err: Error) => void;
@@ -57,11 +59,9 @@ export class PeerEngine {
     this.uploader = new Uploader(this.store, () => this.book.own, bus, (n, bytes) => this.choker.moved(n, 'up', bytes), (n) => this.choker.choke(n));
     const slots = { slots: common.numberOfPreferredNeighbors };
     this.choker = new Choker(slots, this.neighbors, guard.choke(choke), guard.rateMeter(rates), bus, scheduler, () => this.book.own.isComplete, (n) => this.uploader.drop(n));
-    const fileComplete = (): void => {
-      this.completePeers.add(settings.self.id);
-      this.checkDone();
-    };
-    this.downloader = new Downloader(this.neighbors, this.book, this.store, bus, (n, bytes) => this.choker.moved(n, 'down', bytes), fileComplete, (err) => this.fail(err));
+    const fileComplete = (): void => (this.completePeers.add(settings.self.id), this.checkDone());
+    this.memory = new NeighbourMemory(settings, this.neighbors, this.completePeers, this.book, bus, transport);
+    this.downloader = new Downloader(this.neighbors, this.book, this.store, settings.pieceHashes, bus, (n, bytes) => this.choker.moved(n, 'down', bytes), fileComplete, (err) => this.fail(err));
   }
 
   /** Runs until every peer of the peer file has the whole file; then closes everything. */
@@ -114,8 +114,8 @@ export class PeerEngine {
   // ------------------------------------------------------------------ links
 
   private onLink(link: NeighborLink): void {
-    if (this.finished || this.neighbors.has(link.remoteId)) {
-      link.close(this.finished ? 'already done' : 'duplicate connection');
+    if (this.finished || this.neighbors.has(link.remoteId) || this.downloader.integrity.isBanned(link.remoteId)) {
+      link.close(this.finished ? 'already done' : this.neighbors.has(link.remoteId) ? 'duplicate connection' : 'banned for sending pieces that fail their hashes');
       return;
     }
     const n = new Neighbor(link, this.settings.geometry.numPieces);

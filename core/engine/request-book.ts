@@ -35,6 +35,8 @@ export class RequestBook {
   private readonly writing = new Set<number>();
   /** Pieces requested from someone or being written: not to be requested again. */
   private inFlight: Bitfield;
+  /** For each piece a neighbour sent with the wrong bytes, who sent it: never asked of them again. */
+  private readonly badSenders = new Map<number, Set<PeerId>>();
   private readonly availabilityOf = (i: number): number => this.availability[i] ?? 0;
 
   constructor(private readonly settings: RequestBookSettings, private readonly strategy: Strategy, private readonly scheduler: SchedulerLike) {
@@ -109,9 +111,14 @@ export class RequestBook {
    * someone) also those asked of others but not of it: the first copy wins.
    */
   candidatesFrom(n: Neighbor): number[] {
-    const fresh = this.ownBits.missingFrom(n.bitfield, this.inFlight);
+    const fresh = this.notFromBadSender(n, this.ownBits.missingFrom(n.bitfield, this.inFlight));
     if (fresh.length > 0 || !this.settings.endgame || !this.inEndgame) return fresh;
-    return this.ownBits.missingFrom(n.bitfield, this.writingBits()).filter((i) => !n.outstanding.has(i));
+    return this.notFromBadSender(n, this.ownBits.missingFrom(n.bitfield, this.writingBits()).filter((i) => !n.outstanding.has(i)));
+  }
+
+  private notFromBadSender(n: Neighbor, pieces: number[]): number[] {
+    if (this.badSenders.size === 0) return pieces;
+    return pieces.filter((i) => !this.badSenders.get(i)?.has(n.id));
   }
 
   get inEndgame(): boolean {
@@ -186,9 +193,17 @@ export class RequestBook {
     this.ownBits.set(index);
   }
 
-  /** An accepted piece could not be stored (or failed a check): it may be requested again. */
+  /** An accepted piece could not be stored: it may be requested again. */
   rejected(index: number): void {
     this.settle(index);
+  }
+
+  /** An accepted piece failed its hash: it may be requested again, but not from the neighbour that sent it. */
+  corrupt(from: Neighbor, index: number): void {
+    this.settle(index);
+    let senders = this.badSenders.get(index);
+    if (!senders) this.badSenders.set(index, (senders = new Set()));
+    senders.add(from.id);
   }
 
   private settle(index: number): void {

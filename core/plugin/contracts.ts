@@ -10,6 +10,7 @@ import { CommonConfig } from '../config/common-config';
 import { PeerInfo } from '../config/peer-info';
 import { PeerId, SwarmEvent } from '../events';
 import { PieceGeometry } from '../protocol/geometry';
+import { PieceHashes } from '../integrity/piece-hashes';
 import { Random } from '../util/random';
 
 // ---------------------------------------------------------------- piece selection
@@ -174,6 +175,8 @@ export interface PluginContext {
   readonly verbose: boolean;
   /** Bandwidth limits given on the command line or by a profile. */
   readonly limits?: BandwidthLimits;
+  /** The expected SHA-256 of every piece, when the config folder has a hash file: a store verifies what it finds. */
+  readonly pieceHashes?: PieceHashes;
 }
 
 /** What a plugin module exports (as `default` or as the module itself). */

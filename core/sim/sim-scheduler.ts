@@ -1,4 +1,5 @@
 import { SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
+import { BucketQueue } from './bucket-queue';
 import { EventQueue, SimTarget } from './event-queue';
 
 export type { SimTarget } from './event-queue';
@@ -61,13 +62,15 @@ export interface SimSchedulerOptions {
 export class SimScheduler implements SchedulerLike {
   private clock = 0;
   private readonly quantum: number;
-  private readonly queue = new EventQueue();
+  /** Quantised time has few distinct instants: a bucket per instant beats a heap of every event. */
+  private readonly queue: EventQueue | BucketQueue;
   private stopRequested = false;
   private running = false;
 
   constructor(options: SimSchedulerOptions = {}) {
     this.quantum = options.quantumMs ?? 0;
     if (!(this.quantum >= 0)) throw new RangeError(`quantumMs must be >= 0, got ${options.quantumMs}`);
+    this.queue = this.quantum > 0 ? new BucketQueue() : new EventQueue();
   }
 
   now(): number {

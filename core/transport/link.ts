@@ -34,4 +34,9 @@ export interface Transport {
   start(): Promise<void>;
   /** Stops dialling and listening and closes every link. */
   stop(): Promise<void>;
+  /**
+   * Whether to dial a neighbour again after a link to it closed (asked before
+   * every attempt). Without a policy a transport that dials keeps redialling.
+   */
+  setRedialPolicy?(shouldRedial: (peer: PeerId) => boolean): void;
 }

@@ -8,6 +8,7 @@ import { ProtocolError } from '../protocol/protocol-error';
 import { NeighborLink, Transport } from './link';
 import { RateLimiter } from '../plugin/contracts';
 import { handshakeSocket, TcpLink } from './tcp-link';
+import { TcpListener } from './tcp-listener';
 import { ConnectionSecurity, PLAIN_SECURITY, SecurityMismatchError } from './connection-security';
 
 const DEFAULT_MAX_PENDING_HANDSHAKES = 128;
@@ -31,6 +32,8 @@ export interface TcpTransportOptions {
   readonly maxRetryMs?: number;
   /** Shapes piece traffic to the peer's bandwidth limits. */
   readonly limiter?: RateLimiter;
+  /** The port, already bound (a peer binds it before touching any file); otherwise start() binds it. */
+  readonly listener?: TcpListener;
   /** One-way latency of this peer's access link (ms), added in user space on every link. */
   readonly latencyMs?: number;
   /** Plain TCP (the classic protocol as is) or mutual TLS around it. Default plain. */
@@ -46,7 +49,7 @@ export interface TcpTransportOptions {
 export class TcpTransport implements Transport {
   private readonly links = new Subject<NeighborLink>();
   readonly links$: Observable<NeighborLink> = this.links.asObservable();
-  private readonly server = net.createServer((socket) => this.onInbound(socket));
+  private listener: TcpListener | undefined;
   private readonly connected = new Map<PeerId, TcpLink>();
   /** Sockets still in the handshake: the only ones stop() may cut without losing data. */
   private readonly handshaking = new Set<net.Socket>();
@@ -54,6 +57,9 @@ export class TcpTransport implements Transport {
   private readonly pendingInbound = new Set<net.Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
+  /** Neighbours we have had a link with: dialling them again is a redial, subject to the policy. */
+  private readonly met = new Set<PeerId>();
+  private shouldRedial: (peer: PeerId) => boolean = () => true;
   private readonly security: ConnectionSecurity;
 
   constructor(private readonly options: TcpTransportOptions) {
@@ -62,19 +68,16 @@ export class TcpTransport implements Transport {
 
   async start(): Promise<void> {
     const { self } = this.options;
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: NodeJS.ErrnoException): void => {
-        reject(new Error(err.code === 'EADDRINUSE' ? `port ${self.port} is already in use (peer ${self.id})` : `cannot listen on port ${self.port}: ${err.message}`));
-      };
-      this.server.once('error', onError);
-      this.server.listen({ port: self.port, host: this.options.listenHost, exclusive: true }, () => {
-        this.server.off('error', onError);
-        this.server.on('error', (err) => this.options.events.emit({ kind: 'error', message: `listener: ${err.message}` }));
-        resolve();
-      });
-    });
+    const listener = this.options.listener ?? (await TcpListener.bind(self.port, this.options.listenHost, `peer ${self.id}`));
+    this.listener = listener;
+    listener.server.on('error', (err) => this.options.events.emit({ kind: 'error', message: `listener: ${err.message}` }));
+    listener.adopt((socket) => this.onInbound(socket));
     this.options.events.emit({ kind: 'listening', port: self.port });
     for (const peer of this.earlierPeers()) this.dial(peer, 0);
+  }
+
+  setRedialPolicy(shouldRedial: (peer: PeerId) => boolean): void {
+    this.shouldRedial = shouldRedial;
   }
 
   async stop(): Promise<void> {
@@ -84,7 +87,7 @@ export class TcpTransport implements Transport {
     for (const s of this.handshaking) s.destroy();
     // Links close gracefully: what was sent on them (the last haves, a bitfield) still arrives.
     for (const link of [...this.connected.values()]) link.close('shutting down');
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await (this.listener ?? this.options.listener)?.close();
     this.links.complete();
   }
 
@@ -95,13 +98,19 @@ export class TcpTransport implements Transport {
 
   private dial(peer: PeerInfo, attempt: number): void {
     if (this.stopped || this.connected.has(peer.id)) return;
+    if (this.met.has(peer.id) && !this.shouldRedial(peer.id)) {
+      // Neither side needs the other now (some implementations exit on an unexpected connection): look again later.
+      this.schedule(() => this.dial(peer, attempt), this.backoff(Infinity));
+      return;
+    }
     const socket = net.connect({ host: peer.host, port: peer.port });
     this.track(socket);
     let settled = false;
-    const retry = (): void => {
+    const retry = (err: NodeJS.ErrnoException): void => {
       if (settled) return;
       settled = true;
       socket.destroy();
+      this.options.events.emit({ kind: 'dial-failed', peer: peer.id, address: `${peer.host}:${peer.port}`, code: err.code, reason: err.message });
       this.schedule(() => this.dial(peer, attempt + 1), this.backoff(attempt));
     };
     socket.once('error', retry);
@@ -152,6 +161,7 @@ export class TcpTransport implements Transport {
             return;
           }
           this.connected.set(link.remoteId, link);
+          this.met.add(link.remoteId);
           link.closed$.subscribe(() => {
             if (this.connected.get(link.remoteId) === link) this.connected.delete(link.remoteId);
             // A neighbour we dial that drops out may come back: keep trying until we stop.

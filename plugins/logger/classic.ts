@@ -3,6 +3,7 @@ import log4js from 'log4js';
 import { Observable } from 'rxjs';
 import { SwarmEvent } from '../../core/events';
 import { EventLogger, PluginContext, PluginDefinition } from '../../core/plugin/contracts';
+import { endLastLine } from './append-log';
 
 /** The classic log line for an event, without the timestamp; undefined for events the classic log does not show. */
 export function classicLine(e: SwarmEvent): string | undefined {
@@ -49,7 +50,8 @@ let cachedPrefix = '';
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
 /**
- * Writes exactly the classic lines to log_peer_<id>.log through log4js. A
+ * Writes exactly the classic lines to log_peer_<id>.log through log4js,
+ * appending to what earlier runs wrote. A
  * busy peer logs thousands of lines a second, and log4js costs far more per
  * call than per byte, so lines are handed over in batches (one call per
  * 20 ms); the file reads the same, line for line.
@@ -62,12 +64,13 @@ export class ClassicLogger implements EventLogger {
 
   constructor(private readonly ctx: PluginContext) {
     this.file = path.join(ctx.logDir, `log_peer_${ctx.selfId}.log`);
+    endLastLine(this.file);
     const category = `classic-${ctx.selfId}`;
     log4js.configure({
       // fileSync, not file: the stream-based appender re-decodes every chunk for a debug message even
       // when debugging is off, which made logging a tenth of a busy peer's CPU. Batches keep the
       // synchronous appends to a few dozen a second.
-      appenders: { [category]: { type: 'fileSync', filename: this.file, flags: 'w', layout: { type: 'messagePassThrough' } } },
+      appenders: { [category]: { type: 'fileSync', filename: this.file, flags: 'a', layout: { type: 'messagePassThrough' } } },
       categories: { default: { appenders: [category], level: 'info' } },
     });
     this.logger = log4js.getLogger(category);

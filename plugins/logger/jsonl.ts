@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { Observable } from 'rxjs';
 import { SwarmEvent } from '../../core/events';
 import { EventLogger, PluginContext, PluginDefinition } from '../../core/plugin/contracts';
+import { endLastLine } from './append-log';
 
 /**
  * One JSON object per event in log_peer_<id>.jsonl: the machine-readable
@@ -16,7 +17,8 @@ export class JsonlLogger implements EventLogger {
 
   constructor(ctx: PluginContext) {
     this.file = path.join(ctx.logDir, `log_peer_${ctx.selfId}.jsonl`);
-    this.out = fs.createWriteStream(this.file, { flags: 'w' });
+    endLastLine(this.file);
+    this.out = fs.createWriteStream(this.file, { flags: 'a' }); // a restarted peer's earlier runs stay
   }
 
   attach(events$: Observable<SwarmEvent>): void {

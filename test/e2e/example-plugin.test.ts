@@ -33,7 +33,7 @@ describe('the example plugin from examples/', function () {
 
   it('loads by path in a 5-process swarm, which completes with identical copies', async () => {
     await writeConfig();
-    const result = await runLocalSwarm({ configDir: dir, dir, peerArgs: ['--choke', EXAMPLE, '--logger', 'classic,jsonl', '--listen-host', '127.0.0.1'], timeoutMs: 60000 });
+    const result = await runLocalSwarm({ configDir: dir, dir, peerArgs: ['--choke', EXAMPLE, '--logger', 'classic,jsonl', '--listen-host', '127.0.0.1'], timeoutMs: 60000, makeFile: true });
     for (const p of result.peers) expect(p.exitCode, `peer ${p.id}: ${p.stderr}`).to.equal(0);
     expect(result.ok).to.equal(true);
     const started = JSON.parse(fs.readFileSync(path.join(dir, 'log_peer_1002.jsonl'), 'utf8').split('\n')[0]!) as { kind: string; summary: { choke: string } };
@@ -45,7 +45,7 @@ describe('the example plugin from examples/', function () {
   it('loads from a Plugin.choke line in the config folder, relative to that folder', async () => {
     fs.copyFileSync(EXAMPLE, path.join(dir, 'my-policy.js'));
     await writeConfig('Plugin.choke ./my-policy.js\n');
-    const result = await runLocalSwarm({ configDir: dir, dir, peerArgs: ['--logger', 'jsonl', '--listen-host', '127.0.0.1'], timeoutMs: 60000 });
+    const result = await runLocalSwarm({ configDir: dir, dir, peerArgs: ['--logger', 'jsonl', '--listen-host', '127.0.0.1'], timeoutMs: 60000, makeFile: true });
     expect(result.ok, result.peers.map((p) => p.stderr).join('\n')).to.equal(true);
     const started = JSON.parse(fs.readFileSync(path.join(dir, 'log_peer_1003.jsonl'), 'utf8').split('\n')[0]!) as { summary: { choke: string } };
     expect(started.summary.choke).to.equal(path.join(dir, 'my-policy.js'));

@@ -58,7 +58,7 @@ describe('many hosts: a peer per network namespace, the seeder behind tc tbf', f
       }
       const l = lab!;
       const hostOf = (id: number): number => id - 1001;
-      const result = await runLocalSwarm({ configDir: dir, dir, peerArgs: tls ? ['--tls'] : [], launcher: (peer) => l.exec(hostOf(peer.id)), timeoutMs: 60000 });
+      const result = await runLocalSwarm({ configDir: dir, dir, peerArgs: tls ? ['--tls'] : [], launcher: (peer) => l.exec(hostOf(peer.id)), timeoutMs: 60000, makeFile: true });
       const detail = result.peers.map((p) => `${p.id}: exit ${p.exitCode ?? p.signal} ${p.stderr.trim()}`).join('\n');
       expect(result.ok, detail).to.equal(true);
       expect(result.peers.map((p) => p.identical)).to.deep.equal(Array(HOSTS).fill(true));

@@ -44,7 +44,7 @@ describe('a 5-peer swarm of separate processes', function () {
     );
     fs.writeFileSync(path.join(dir, 'PeerInfo.cfg'), ids.map((id, i) => `${id} 127.0.0.1 ${ports[i]} ${i === 0 ? 1 : 0}`).join('\n') + '\n');
 
-    const result = await runLocalSwarm({ configDir: dir, dir, peerArgs: ['--listen-host', '127.0.0.1'], timeoutMs: 90_000 });
+    const result = await runLocalSwarm({ configDir: dir, dir, peerArgs: ['--listen-host', '127.0.0.1'], timeoutMs: 90_000, makeFile: true });
 
     for (const p of result.peers) {
       expect(p.exitCode, `peer ${p.id} exit code; stderr:\n${p.stderr}`).to.equal(0);

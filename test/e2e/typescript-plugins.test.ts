@@ -71,7 +71,7 @@ describe('TypeScript plugins: typed API, example, .ts paths', function () {
     const ports = await freePorts(3);
     fs.writeFileSync(path.join(dir, 'common.cfg'), 'NumberOfPreferredNeighbors 1\nUnchokingInterval 0.1\nOptimisticUnchokingInterval 0.2\nFileName TheFile.dat\nFileSize 60000\nPieceSize 1000\n');
     fs.writeFileSync(path.join(dir, 'peer_info.cfg'), ports.map((p, i) => `${1001 + i} 127.0.0.1 ${p} ${i === 0 ? 1 : 0}`).join('\n') + '\n');
-    const result = await runLocalSwarm({ configDir: dir, dir, peerArgs: ['--choke', compiled, '--logger', 'jsonl', '--listen-host', '127.0.0.1'], timeoutMs: 60000 });
+    const result = await runLocalSwarm({ configDir: dir, dir, peerArgs: ['--choke', compiled, '--logger', 'jsonl', '--listen-host', '127.0.0.1'], timeoutMs: 60000, makeFile: true });
     expect(result.ok, result.peers.map((p) => p.stderr).join('\n')).to.equal(true);
     const started = JSON.parse(fs.readFileSync(path.join(dir, 'log_peer_1002.jsonl'), 'utf8').split('\n')[0]!) as { summary: { choke: string } };
     expect(started.summary.choke).to.equal(compiled);

@@ -7,7 +7,15 @@ of other implementations swarmlab must live with: it never retries a failed
 connect, it repeats `interested` / `not interested` after every `have`, and it
 unchokes every interested neighbour at once (its own choking policy).
 
-usage: classic_peer.py <peerId> <configDir> <dataDir>
+Two optional behaviours model peers swarmlab must survive:
+  --lie     claims the whole file and answers every request with random bytes
+            (it exits once every neighbour that connected has gone)
+  --strict  closes a connection as soon as both sides hold the whole file, and
+            takes each accepted connection as the next peer of the peer file,
+            exiting with status 1 when the handshake names anyone else; after
+            the swarm is done it keeps listening 1.5 s, so a redial is caught
+
+usage: classic_peer.py <peerId> <configDir> <dataDir> [--lie | --strict]
 """
 import asyncio
 import os
@@ -41,9 +49,14 @@ def read_config(cfg_dir):
 
 
 class Peer:
-    def __init__(self, my_id, cfg_dir, data_dir):
+    def __init__(self, my_id, cfg_dir, data_dir, mode=None):
         common, self.peers = read_config(cfg_dir)
         self.id = my_id
+        self.lie = mode == "--lie"
+        self.strict = mode == "--strict"
+        self.failed = None
+        self.closing = False
+        self.met = set()
         self.file_size = int(common["FileSize"])
         self.piece_size = int(common["PieceSize"])
         self.n = (self.file_size + self.piece_size - 1) // self.piece_size
@@ -52,7 +65,11 @@ class Peer:
         folder = os.path.join(data_dir, f"peer_{my_id}")
         os.makedirs(folder, exist_ok=True)
         self.path = os.path.join(folder, common["FileName"])
-        if has_file:
+        if self.lie:
+            self.have = set(range(self.n))
+            self.f = None
+            has_file = True
+        elif has_file:
             self.have = set(range(self.n))
             self.f = open(self.path, "rb")
         else:
@@ -92,16 +109,45 @@ class Peer:
             conn = Conn(self, r, w, expect=pid)
             conn.outbound = True
             asyncio.ensure_future(conn.run())
+        # Peers listed after us, in file order: a strict peer expects its accepted connections in this order.
+        self.expected_inbound = [p[0] for p in self.peers[[p[0] for p in self.peers].index(self.id) + 1:]]
         self.check_done()
         await self.done.wait()
+        if self.strict:
+            await asyncio.sleep(1.5)  # still accepting: a redial now is a connection nobody should make
+        # Say we are done (FIN) but read on until each neighbour closes too: closing a socket with unread
+        # data makes the kernel send a reset, which can destroy what we sent last (a final `have`) before
+        # the neighbour has read it, leaving it waiting for us forever.
+        self.closing = True
+        for c in list(self.conns.values()):
+            if c.w.can_write_eof():
+                c.w.write_eof()
+        for _ in range(40):
+            if not self.conns:
+                break
+            await asyncio.sleep(0.05)
         for c in list(self.conns.values()):
             c.w.close()
         server.close()
-        self.f.close()
+        if self.f:
+            self.f.close()
         self.logf.close()
+        if self.failed:
+            print(self.failed, file=sys.stderr, flush=True)
+            sys.exit(1)
 
     async def accepted(self, r, w):
-        await Conn(self, r, w, expect=None).run()
+        if self.strict:
+            # The next accepted connection is taken to be the next later peer of the file.
+            expect = self.expected_inbound.pop(0) if self.expected_inbound else -1
+            await Conn(self, r, w, expect=expect).run()
+        else:
+            await Conn(self, r, w, expect=None).run()
+
+    def lie_check(self):
+        # A liar has nothing to wait for but its neighbours leaving.
+        if self.lie and not self.conns and self.met >= {p[0] for p in self.peers if p[0] != self.id}:
+            self.done.set()
 
 
 class Conn:
@@ -113,6 +159,8 @@ class Conn:
         self.outbound = False  # set by the dialler: decides how the connection is logged
 
     def send(self, t, payload=b""):
+        if self.p.closing:
+            return
         self.w.write(struct.pack(">IB", 1 + len(payload), t) + payload)
 
     async def run(self):
@@ -125,8 +173,12 @@ class Conn:
         self.rid = struct.unpack(">I", hs[28:])[0]
         if self.expect is not None and self.rid != self.expect:
             self.w.close()
+            if p.strict and self.expect is not None:
+                p.failed = f"peer {p.id}: accepted a connection from {self.rid} where the peer file says {self.expect if self.expect != -1 else 'nobody'} comes next"
+                p.done.set()
             return
         p.conns[self.rid] = self
+        p.met.add(self.rid)
         p.log(f"makes a connection to Peer {self.rid}." if self.outbound else f"is connected from Peer {self.rid}.")
         if p.have:
             self.send(BITFIELD, p.bitfield())
@@ -142,6 +194,7 @@ class Conn:
             p.conns.pop(self.rid, None)
             if self.outstanding is not None:
                 p.requested.discard(self.outstanding)
+            p.lie_check()
 
     def interest(self):
         # Repeats the message after every update, even when nothing changed.
@@ -164,6 +217,13 @@ class Conn:
             p.check_done()
         self.interest()
         self.request_next()
+        self.strict_close()
+
+    def strict_close(self):
+        # Both sides hold the whole file: nothing more to say on this connection.
+        p = self.p
+        if p.strict and len(self.theirs) == p.n and len(p.have) == p.n:
+            self.w.close()
 
     def handle(self, t, payload):
         p = self.p
@@ -194,7 +254,9 @@ class Conn:
                 self.outstanding = None
         elif t == REQUEST:
             i = struct.unpack(">I", payload)[0]
-            if i in p.have:
+            if p.lie:
+                self.send(PIECE, payload + os.urandom(p.length(i)))
+            elif i in p.have:
                 p.f.seek(i * p.piece_size)
                 self.send(PIECE, payload + p.f.read(p.length(i)))
         elif t == PIECE:
@@ -210,14 +272,17 @@ class Conn:
                     c.send(HAVE, struct.pack(">I", i))
                     c.interest()
                 if len(p.have) == p.n:
+                    print("complete", flush=True)  # lets a test wait for this peer's copy
                     p.f.flush()
                     p.log("has downloaded the complete file.")
                     p.complete.add(p.id)
                     p.check_done()
+                    for c in list(p.conns.values()):
+                        c.strict_close()
             p.requested.discard(i)
             self.outstanding = None
             self.request_next()
 
 
 if __name__ == "__main__":
-    asyncio.run(Peer(int(sys.argv[1]), sys.argv[2], sys.argv[3]).run())
+    asyncio.run(Peer(int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None).run())

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PeerEngine } from '../../../core/engine/peer-engine';
-import { SimPeerShape, simulate, SimulationOptions, SimulationResult } from '../../../app/sim/run-simulation';
+import { METRIC_EVENT_KINDS, SimPeerShape, simulate, SimulationOptions, SimulationResult } from '../../../app/sim/run-simulation';
 import { summarize } from '../../../app/sim/sim-summary';
 import { dialPlan, randomNeighborSets } from '../../../core/sim/topology';
 import { SeededRandom } from '../../../core/util/random';
@@ -106,6 +106,27 @@ describe('sim/simulate', function () {
     expect(transcript(second)).to.deep.equal(transcript(first));
     expect(second.swarmCompleteMs).to.equal(first.swarmCompleteMs);
     expect(transcript(other)).to.not.deep.equal(transcript(first));
+  });
+
+  it('keeping a few event kinds changes nothing else: the same events of those kinds, at the same times, and the same bytes moved', async () => {
+    const options: SimulationOptions = {
+      peers: 12,
+      degree: 5,
+      seed: 7,
+      fileSize: MiB,
+      pieceSize: 64 * KiB,
+      shapes: (i) => ({ upload: (1 + (i % 4)) * MiB, download: 4 * MiB, latencyMs: 3 + (i % 5) * 7, joinMs: (i * 311) % 2000 }),
+    };
+    const all = await simulate(options);
+    const some = await simulate({ ...options, collect: METRIC_EVENT_KINDS });
+    expect(all.complete && some.complete).to.equal(true);
+    const kinds = new Set(METRIC_EVENT_KINDS);
+    const kept = all.peers.map((p) => p.events.filter((e) => kinds.has(e.kind)));
+    expect(kept.flat().length).to.be.greaterThan(100);
+    expect(some.peers.map((p) => p.events)).to.deep.equal(kept);
+    expect(some.peers.map((p) => [p.completedMs, p.bytesSent, p.bytesReceived])).to.deep.equal(all.peers.map((p) => [p.completedMs, p.bytesSent, p.bytesReceived]));
+    expect(some.swarmCompleteMs).to.equal(all.swarmCompleteMs);
+    expect(all.peers.some((p) => p.events.some((e) => e.kind === 'have-received'))).to.equal(true);
   });
 
   it('bandwidth matters: seeder -> 1 leecher at 1 MiB/s takes what the link model says, about F/R plus round trips', async () => {

@@ -93,7 +93,7 @@ describe('watch page in headless chromium, on a real swarm', function () {
 
   it('peer swarm --ui: the piece maps fill in while the swarm runs, and the page stays up after it', async () => {
     // 256 KiB/s per uploader: the 1 MiB file takes seconds to spread, long enough to watch.
-    const swarm = new PeerCommand(['swarm', '--config', dir, '--dir', path.join(dir, 'run'), '--upload-rate', '256KiB', '--ui', '--ui-linger', '120', '--quiet'], dir);
+    const swarm = new PeerCommand(['swarm', '--config', dir, '--dir', path.join(dir, 'run'), '--upload-rate', '256KiB', '--ui', '--ui-linger', '120', '--quiet', '--make-file'], dir);
     commands.push(swarm);
     const url = await swarm.url();
     const { page, errors, foreignRequests } = await openPage(browser, url);

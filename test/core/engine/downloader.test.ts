@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { Bitfield } from '../../../core/bitfield';
 import { Downloader } from '../../../core/engine/downloader';
+import { BAD_PIECES_BEFORE_BAN } from '../../../core/engine/integrity-check';
+import { hashPiece, PieceHashes } from '../../../core/integrity/piece-hashes';
 import { Neighbor } from '../../../core/engine/neighbor';
 import { RequestBook } from '../../../core/engine/request-book';
 import { EventBus } from '../../../core/event-bus';
@@ -13,7 +15,7 @@ import { advance, FakeLink } from '../../helpers/fake-link';
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const lowest: Strategy = { select: (v) => v.candidates[0] };
 
-function setUp(owned: number[] = [], settings = { pipeline: 1, endgame: false }) {
+function setUp(owned: number[] = [], settings = { pipeline: 1, endgame: false }, hashes?: PieceHashes) {
   const scheduler = new SimScheduler();
   const bus = new EventBus(1, scheduler);
   const events: SwarmEvent[] = [];
@@ -26,7 +28,7 @@ function setUp(owned: number[] = [], settings = { pipeline: 1, endgame: false })
   const neighbors = new Map<number, Neighbor>();
   const received: number[] = [];
   const outcome: string[] = [];
-  const downloader = new Downloader(neighbors, book, store, bus, (_n, bytes) => received.push(bytes), () => outcome.push('file complete'), (err) => outcome.push(err.message));
+  const downloader = new Downloader(neighbors, book, store, hashes, bus, (_n, bytes) => received.push(bytes), () => outcome.push('file complete'), (err) => outcome.push(err.message));
   const add = (id: number, pieces: number[]): { n: Neighbor; link: FakeLink } => {
     const link = new FakeLink(id);
     const n = new Neighbor(link, 3);
@@ -96,6 +98,35 @@ describe('core/engine/Downloader (no sockets)', () => {
     expect(store.log.at(-1)).to.equal('complete');
     expect(kinds('file-complete')).to.have.length(1);
     expect(outcome).to.deep.equal(['file complete']);
+  });
+
+  it('with piece hashes: a piece with wrong bytes is never written, counted or announced, is asked of another neighbour, and its sender is cut off at the 3rd', async () => {
+    const good = [new Uint8Array([1, 1]), new Uint8Array([2, 2]), new Uint8Array([3, 3])];
+    const { downloader, add, store, kinds } = setUp([], { pipeline: 1, endgame: false }, PieceHashes.fromDigests(good.map((p) => hashPiece(p))));
+    const liar = add(2, [0, 1, 2]);
+    const honest = add(3, [0]);
+    downloader.fill(liar.n);
+    expect(liar.link.take()).to.deep.equal(['request 0']);
+    downloader.received(liar.n, 0, new Uint8Array([9, 9]));
+    await settle();
+    expect(store.log, 'nothing written').to.deep.equal([]);
+    expect(kinds('piece-downloaded')).to.deep.equal([]);
+    expect(liar.link.take(), 'no have; the liar is asked for another piece, not this one again').to.deep.equal(['request 1']);
+    downloader.fill(honest.n);
+    expect(honest.link.take()).to.deep.equal(['request 0']);
+    downloader.received(honest.n, 0, good[0]!);
+    await settle();
+    expect(store.pieces[0]).to.deep.equal(good[0]);
+    for (let strike = 2; strike <= BAD_PIECES_BEFORE_BAN; strike++) {
+      const index = strike - 1;
+      downloader.received(liar.n, index, new Uint8Array([9, 9]));
+      await settle();
+      if (strike < BAD_PIECES_BEFORE_BAN) liar.link.take();
+    }
+    expect(kinds('piece-corrupt').map((e) => e.kind === 'piece-corrupt' && [e.peer, e.index, e.strikes])).to.deep.equal([[2, 0, 1], [2, 1, 2], [2, 2, 3]]);
+    expect(kinds('peer-banned').map((e) => e.kind === 'peer-banned' && e.peer)).to.deep.equal([2]);
+    expect(liar.link.closedWith).to.equal('sent 3 pieces that do not match their hashes');
+    expect(store.log).to.deep.equal(['write 0']);
   });
 
   it('gives a request unanswered past the timeout back to the pool, where another neighbour gets it (virtual time)', async () => {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { interval, take, timer } from 'rxjs';
+import { BucketQueue } from '../../../core/sim/bucket-queue';
 import { EventQueue, SimTarget } from '../../../core/sim/event-queue';
 import { SimScheduler } from '../../../core/sim/sim-scheduler';
 import { SeededRandom } from '../../../core/util/random';
@@ -13,46 +14,51 @@ class Recorder implements SimTarget<string> {
   }
 }
 
-describe('sim/EventQueue', () => {
-  it('pops in (time, insertion) order, whatever the push order', () => {
-    const q = new EventQueue();
-    const rng = new SeededRandom(11);
-    const target: SimTarget<number> = { fire: () => undefined };
-    const pushed: Array<{ t: number; seq: number }> = [];
-    for (let seq = 0; seq < 5000; seq++) {
-      // Few distinct times, so ties are common.
-      const t = rng.int(200);
-      pushed.push({ t, seq });
-      q.push(t, target, seq);
-    }
-    const popped: Array<{ t: number; seq: number }> = [];
-    while (q.size > 0) {
-      const t = q.peekTime();
-      expect(q.pop()).to.equal(true);
-      popped.push({ t, seq: q.poppedPayload as number });
-    }
-    expect(popped).to.deep.equal([...pushed].sort((a, b) => a.t - b.t || a.seq - b.seq));
-    expect(q.pop()).to.equal(false);
-    expect(q.peekTime()).to.equal(Infinity);
-  });
-
-  it('keeps order across growth while pushing and popping interleaved', () => {
-    const q = new EventQueue();
-    const rng = new SeededRandom(5);
-    const target: SimTarget<number> = { fire: () => undefined };
-    let last = -1;
-    let now = 0;
-    for (let i = 0; i < 20000; i++) {
-      q.push(now + rng.int(1000), target, i);
-      if (i % 3 === 2) {
-        now = q.peekTime();
-        q.pop();
-        expect(now).to.be.at.least(last);
-        last = now;
+for (const [name, make] of [
+  ['EventQueue', (): EventQueue | BucketQueue => new EventQueue()],
+  ['BucketQueue', (): EventQueue | BucketQueue => new BucketQueue()],
+] as const) {
+  describe(`sim/${name}`, () => {
+    it('pops in (time, insertion) order, whatever the push order', () => {
+      const q = make();
+      const rng = new SeededRandom(11);
+      const target: SimTarget<number> = { fire: () => undefined };
+      const pushed: Array<{ t: number; seq: number }> = [];
+      for (let seq = 0; seq < 5000; seq++) {
+        // Few distinct times, so ties are common.
+        const t = rng.int(200);
+        pushed.push({ t, seq });
+        q.push(t, target, seq);
       }
-    }
+      const popped: Array<{ t: number; seq: number }> = [];
+      while (q.size > 0) {
+        const t = q.peekTime();
+        expect(q.pop()).to.equal(true);
+        popped.push({ t, seq: q.poppedPayload as number });
+      }
+      expect(popped).to.deep.equal([...pushed].sort((a, b) => a.t - b.t || a.seq - b.seq));
+      expect(q.pop()).to.equal(false);
+      expect(q.peekTime()).to.equal(Infinity);
+    });
+
+    it('keeps order across growth while pushing and popping interleaved', () => {
+      const q = make();
+      const rng = new SeededRandom(5);
+      const target: SimTarget<number> = { fire: () => undefined };
+      let last = -1;
+      let now = 0;
+      for (let i = 0; i < 20000; i++) {
+        q.push(now + rng.int(1000), target, i);
+        if (i % 3 === 2) {
+          now = q.peekTime();
+          q.pop();
+          expect(now).to.be.at.least(last);
+          last = now;
+        }
+      }
+    });
   });
-});
+}
 
 describe('sim/SimScheduler', () => {
   it('runs events in time order, same-time events in the order they were scheduled, and moves now() with them', async () => {

@@ -6,40 +6,16 @@ import { ConfigError } from '../../../core/config/config-error';
 import { PieceStore, PluginContext, PluginDefinition } from '../../../core/plugin/contracts';
 import { PieceGeometry } from '../../../core/protocol/geometry';
 import { SeededRandom } from '../../../core/util/random';
+import { contentOf, FILE_NAME, LEECHER, SEEDER, storeContext } from '../../helpers/store-context';
 import file from '../../../plugins/storage/file';
 import memory from '../../../plugins/storage/memory';
 import pieces from '../../../plugins/storage/pieces';
 
-const FILE_NAME = 'TheFile.dat';
 const PIECE_SIZE = 1000;
 const FILE_SIZE = 10 * PIECE_SIZE + 123; // 11 pieces, the last one 123 bytes
-const SEEDER = 1001;
-const LEECHER = 1002;
-
-function contentOf(size: number): Buffer {
-  const rng = new SeededRandom(5);
-  const b = Buffer.alloc(size);
-  for (let i = 0; i < size; i++) b[i] = rng.int(256);
-  return b;
-}
 
 function contextFor(dataDir: string, id: number, fileSize = FILE_SIZE): PluginContext {
-  const peers = [
-    { id: SEEDER, host: 'localhost', port: 6001, hasFile: true },
-    { id: LEECHER, host: 'localhost', port: 6002, hasFile: false },
-  ];
-  return {
-    selfId: id,
-    self: peers.find((p) => p.id === id)!,
-    peers,
-    common: { numberOfPreferredNeighbors: 1, unchokingInterval: 5, optimisticUnchokingInterval: 10, fileName: FILE_NAME, fileSize, pieceSize: PIECE_SIZE, plugins: {} },
-    geometry: new PieceGeometry(fileSize, PIECE_SIZE),
-    random: new SeededRandom(1),
-    dataDir,
-    logDir: dataDir,
-    commonFile: path.join(dataDir, 'common.cfg'),
-    verbose: false,
-  };
+  return storeContext(dataDir, id, fileSize, PIECE_SIZE);
 }
 
 /** Every file below `dir`, relative to it, sorted. */
