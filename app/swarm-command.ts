@@ -92,8 +92,12 @@ export async function runSwarmCommand(args: SwarmCommandArgs): Promise<number> {
         bar.update(have);
       },
       onPeerExit: (o) => {
-        say(`peer ${o.id} exited with ${o.signal ?? o.exitCode}${o.seeder ? ' (seeder)' : ''}`);
-        if (o.exitCode !== 0 && o.stderr) say(o.stderr.trimEnd().split('\n').map((l) => `  | ${l}`).join('\n'));
+        const exited = `peer ${o.id} exited with ${o.signal ?? o.exitCode}${o.seeder ? ' (seeder)' : ''}`;
+        const failed = o.exitCode !== 0 && o.stderr !== '';
+        const why = failed ? `\n${o.stderr.trimEnd().split('\n').map((l) => `  | ${l}`).join('\n')}` : '';
+        // A failure is a problem, so --quiet says why too: the summary alone shows only an exit code.
+        if (args.quiet && failed) process.stderr.write(`${exited}${why}\n`);
+        else say(`${exited}${why}`);
       },
     });
   } catch (err) {

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { hashFileName, hashFilePieces } from '../../core/integrity/piece-hashes';
 import { freePorts } from '../helpers/ports';
 import { childrenOf, isRunning, portHeld, Running, start, until } from '../helpers/processes';
 
@@ -60,6 +61,20 @@ describe('peer swarm', function () {
     expect(r.stderr).to.contain(`${path.join(dir, 'run', 'peer_1001', 'TheFile.dat')}: missing: the peer file says peer 1001 has the file`);
     expect(r.stderr).to.contain('--make-file');
     expect(fs.existsSync(path.join(dir, 'run'))).to.equal(false);
+  });
+
+  it('with --quiet still says why a peer failed, not only its exit code', async () => {
+    const seed = path.join(dir, 'run', 'peer_1001', 'TheFile.dat');
+    fs.mkdirSync(path.dirname(seed), { recursive: true });
+    fs.writeFileSync(seed, Buffer.alloc(4000000, 7));
+    fs.writeFileSync(path.join(dir, hashFileName('TheFile.dat')), (await hashFilePieces(seed, 16384)).format());
+    fs.writeFileSync(seed, Buffer.alloc(1, 8), { flag: 'r+' }); // piece 0 no longer matches
+    const r = swarm([]);
+    const { code } = await r.exited;
+    expect(code).to.equal(1);
+    expect(r.stderr).to.contain('peer 1001 exited with 2 (seeder)');
+    expect(r.stderr).to.contain('  | peer 1001: error: ');
+    expect(r.stderr).to.contain('piece 0 of 245 does not match TheFile.dat.hashes');
   });
 
   it('checks plugin names and options before starting any peer (exit 2, nothing created)', async () => {
