@@ -94,7 +94,17 @@ class Peer:
             asyncio.ensure_future(conn.run())
         self.check_done()
         await self.done.wait()
-        for c in list(self.conns.values()):
+        # Close gracefully. Closing a socket that holds unread bytes (a neighbour's
+        # repeated `not interested`, say) makes the kernel answer with RST, and a
+        # neighbour reset that way drops what it had not read yet: our last `have`s.
+        # It would then wait forever to learn that we completed. So: FIN after what
+        # we wrote, read until the neighbour closes too (bounded), then close.
+        conns = list(self.conns.values())
+        for c in conns:
+            c.half_close()
+        if conns:
+            await asyncio.wait([asyncio.ensure_future(c.ended.wait()) for c in conns], timeout=5)
+        for c in conns:
             c.w.close()
         server.close()
         self.f.close()
@@ -111,9 +121,17 @@ class Conn:
         self.choked_by_them = True
         self.outstanding = None
         self.outbound = False  # set by the dialler: decides how the connection is logged
+        self.closing = False  # we sent FIN: nothing more may be written
+        self.ended = asyncio.Event()  # the neighbour closed its side (or the connection broke)
 
     def send(self, t, payload=b""):
-        self.w.write(struct.pack(">IB", 1 + len(payload), t) + payload)
+        if not self.closing:
+            self.w.write(struct.pack(">IB", 1 + len(payload), t) + payload)
+
+    def half_close(self):
+        self.closing = True
+        if self.w.can_write_eof():
+            self.w.write_eof()
 
     async def run(self):
         p = self.p
@@ -142,6 +160,11 @@ class Conn:
             p.conns.pop(self.rid, None)
             if self.outstanding is not None:
                 p.requested.discard(self.outstanding)
+            # The neighbour closed: close our side too, so that a neighbour closing
+            # gracefully (waiting for our FIN) is not left waiting.
+            self.closing = True
+            self.w.close()
+            self.ended.set()
 
     def interest(self):
         # Repeats the message after every update, even when nothing changed.
