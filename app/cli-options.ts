@@ -17,6 +17,16 @@ export function positiveNumber(name: string) {
   };
 }
 
+/** A fraction in (0, 1]: a decimal such as 0.25, or a ratio such as 1/200. */
+export function fraction(name: string) {
+  return (value: string): number => {
+    const ratio = /^(\d+)\/(\d+)$/.exec(value);
+    const n = ratio ? Number(ratio[1]) / Number(ratio[2]) : /^\d*\.?\d+$/.test(value) ? Number(value) : NaN;
+    if (!(n > 0 && n <= 1)) throw new InvalidArgumentError(`${name} must be a fraction in (0, 1] such as 0.25 or 1/200, got "${value}"`);
+    return n;
+  };
+}
+
 /** A byte size or rate such as 64MiB, 512KiB or 2MiB/s. */
 export function sizeOption(name: string) {
   return (value: string): number => {

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_CONFIG_DIR, DEFAULT_MANIFEST, PACKAGE_ROOT } from '../core/paths';
-import { portNumber, positiveNumber, sizeOption, wholeNumber } from './cli-options';
+import { fraction, portNumber, positiveNumber, sizeOption, wholeNumber } from './cli-options';
 import { isPluginPath, readManifest } from '../core/plugin/plugin-registry';
 import { EXIT_FAILURE, EXIT_USAGE, runPeer } from './run-peer';
 import type { AbArgs, RunOnce } from './ab/ab-command';
@@ -53,6 +53,10 @@ function pluginOptions(cmd: Command): Command {
     .option('--storage <name|path>', 'storage plugin (default: file)')
     .option('--pipeline <n>', 'requests outstanding per neighbour (classic: 1)', wholeNumber('--pipeline', 1), 1)
     .option('--endgame', 'near the end, also request pieces already asked of others (first copy wins)', false)
+    .option('--tls', 'speak the protocol inside mutual TLS, with the files of `peer tls init` (<config>/tls/)', false)
+    .option('--latency <ms>', 'add this one-way delay to everything this peer sends and receives (a profile\'s latencyMs)', wholeNumber('--latency', 0))
+    .option('--request-timeout <seconds>', 'a request unanswered this long goes to another neighbour (default 30)', positiveNumber('--request-timeout'))
+    .option('--handshake-timeout <seconds>', 'a connection without a handshake this long is closed (default 10)', positiveNumber('--handshake-timeout'))
     .option('--config <dir>', 'folder with common.cfg / peer_info.cfg (or Common.cfg / PeerInfo.cfg)')
     .option('--manifest <file>', 'plugin manifest', DEFAULT_MANIFEST)
     .option('--seed <n>', 'seed for the random choices (repeatable runs)', wholeNumber('--seed', 0))
@@ -67,6 +71,10 @@ interface PluginFlags {
   uploadRate?: number;
   downloadRate?: number;
   endgame: boolean;
+  tls: boolean;
+  latency?: number;
+  requestTimeout?: number;
+  handshakeTimeout?: number;
   logger?: string[];
   storage?: string;
   pipeline: number;
@@ -110,9 +118,13 @@ The classic log, log_peer_<id>.log, holds exactly the classic lines.`),
       limits: { upload: opts.uploadRate, download: opts.downloadRate },
       pipeline: opts.pipeline,
       endgame: opts.endgame,
+      requestTimeoutMs: seconds(opts.requestTimeout),
+      handshakeTimeoutMs: seconds(opts.handshakeTimeout),
       verbose: opts.verbose,
       seed: opts.seed,
       listenHost: opts.listenHost,
+      tls: opts.tls,
+      latencyMs: opts.latency,
       quiet: opts.quiet,
     });
   });
@@ -219,10 +231,29 @@ cannot be read, or a bad command line.`)
     .option('--unchoking-interval <s>', 'UnchokingInterval in seconds', positiveNumber('--unchoking-interval'), 1)
     .option('--optimistic-interval <s>', 'OptimisticUnchokingInterval in seconds', positiveNumber('--optimistic-interval'), 2)
     .option('--sim', 'run the comparison in the virtual-time simulator instead of on real sockets', false)
+    .option(
+      '--b-fraction <F>',
+      'mixed swarms: each pair runs everyone on A, then the same swarm with a fraction F (0 < F <= 1, at least one peer) of the leechers on B; metrics per cohort and for the whole swarm',
+      fraction('--b-fraction'),
+    )
     .option('--manifest <file>', 'plugin manifest', DEFAULT_MANIFEST)
     .action(async (opts: AbArgs & { timeout: number }) => {
       const { runAbCommand } = await import('./ab/ab-command');
       process.exitCode = await runAbCommand({ ...opts, timeoutSeconds: opts.timeout }, simulateRun);
+    });
+
+  program
+    .command('tls')
+    .description('TLS for a swarm: peer tls init <config-dir>')
+    .command('init <config-dir>')
+    .description('create a swarm CA and a key + certificate for every peer of the peer file, under <config-dir>/tls/')
+    .option('--force', 'replace the CA and every certificate (peers must then all get the new files)', false)
+    .action(async (configDir: string, opts: { force: boolean }) => {
+      const { initTls } = await import('./tls/tls-init');
+      const result = await initTls(configDir, opts.force);
+      for (const f of result.created) process.stdout.write(`created ${f}${f.endsWith('.crt') && !f.endsWith('ca.crt') ? ` and its key (mode 0600)` : f.endsWith('ca.crt') ? ' and ca.key (mode 0600)' : ''}\n`);
+      for (const f of result.kept) process.stdout.write(`kept    ${f}\n`);
+      process.stdout.write(`start every peer with --tls (or put "Plugin.transport tls" in common.cfg) to use them\n`);
     });
 
   program.command('sim').description('simulate a swarm in virtual time with the same engine and plugins (peer sim --help)');
@@ -258,6 +289,10 @@ function pointAtHelpOnError(cmd: Command, parents: string[] = []): void {
   for (const sub of cmd.commands) pointAtHelpOnError(sub, [...parents, cmd.name()]);
 }
 
+function seconds(s: number | undefined): number | undefined {
+  return s === undefined ? undefined : Math.round(s * 1000);
+}
+
 /** The plugin flags of `swarm`, passed on to each peer process. */
 function passThroughArgs(opts: PluginFlags): string[] {
   // The peers run in the swarm's folder: a plugin given as a relative path must not change meaning there.
@@ -270,6 +305,10 @@ function passThroughArgs(opts: PluginFlags): string[] {
   if (opts.uploadRate) args.push('--upload-rate', String(opts.uploadRate));
   if (opts.downloadRate) args.push('--download-rate', String(opts.downloadRate));
   if (opts.endgame) args.push('--endgame');
+  if (opts.tls) args.push('--tls');
+  if (opts.latency) args.push('--latency', String(opts.latency));
+  if (opts.requestTimeout !== undefined) args.push('--request-timeout', String(opts.requestTimeout));
+  if (opts.handshakeTimeout !== undefined) args.push('--handshake-timeout', String(opts.handshakeTimeout));
   if (opts.storage) args.push('--storage', ref(opts.storage));
   if (opts.logger) args.push('--logger', opts.logger.map(ref).join(','));
   if (opts.seed !== undefined) args.push('--seed', String(opts.seed));
@@ -296,23 +335,29 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_USAGE;
     process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
-    return err instanceof Error && err.name === 'PluginLoadError' ? EXIT_USAGE : EXIT_FAILURE;
+    return err instanceof Error && (err.name === 'PluginLoadError' || err.name === 'ConfigError') ? EXIT_USAGE : EXIT_FAILURE;
   }
 }
 
-if (require.main === module) {
+/** Runs the command line and exits with its code. */
+export function runCli(argv: string[]): void {
   // `peer plugins | head` closes our stdout early: that is not an error.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);
   });
-  main(process.argv.slice(2)).then((code) => exitAfterFlush(code));
+  main(argv).then((code) => exitAfterFlush(code));
 }
+
+if (require.main === module) runCli(process.argv.slice(2));
 
 /** Exits once stdout, stderr and any IPC channel have drained. */
 export function exitAfterFlush(code: number): void {
   const finish = (): void => {
     process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
   };
-  if (process.send && process.connected) process.send({ kind: 'exit', code }, () => finish());
-  else finish();
+  if (process.send && process.connected) {
+    // `peer swarm` shows each peer's peak resident memory (maxRSS, KiB) and CPU time (µs).
+    const usage = process.resourceUsage();
+    process.send({ kind: 'exit', code, maxRssKiB: usage.maxRSS, cpuMicros: usage.userCPUTime + usage.systemCPUTime }, () => finish());
+  } else finish();
 }

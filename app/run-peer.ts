@@ -18,10 +18,14 @@ export interface RunPeerArgs {
   readonly selection: Partial<PluginSelection>;
   readonly pipeline: number;
   readonly endgame: boolean;
+  readonly requestTimeoutMs?: number;
+  readonly handshakeTimeoutMs?: number;
   readonly limits?: { upload?: number; download?: number };
   readonly verbose: boolean;
   readonly seed?: number;
   readonly listenHost?: string;
+  readonly tls?: boolean;
+  readonly latencyMs?: number;
   /** No status line or progress lines (problems are still reported). */
   readonly quiet?: boolean;
   /** Where the human-readable lines go (default: a reporter on stderr). */
@@ -76,12 +80,13 @@ export async function runPeer(args: RunPeerArgs): Promise<number> {
 }
 
 /** Events the console logger reports itself. */
-const DIAGNOSTIC_KINDS = new Set<SwarmEvent['kind']>(['connection-rejected', 'protocol-violation', 'plugin-error', 'error']);
+const DIAGNOSTIC_KINDS = new Set<SwarmEvent['kind']>(['connection-rejected', 'protocol-violation', 'plugin-error', 'neighbor-stalled', 'error']);
 
 /** The exit code for an error that stopped the peer: 2 for what the user must fix in the config or command line. */
 function exitCodeOf(err: unknown): number {
   return err instanceof ConfigError || err instanceof PluginLoadError ? EXIT_USAGE : EXIT_FAILURE;
 }
+
 
 /** When started by `peer swarm`, report progress over the IPC channel (throttled: this is the hot path). */
 function forwardToParent(events$: import('rxjs').Observable<SwarmEvent>): void {

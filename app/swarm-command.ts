@@ -83,6 +83,8 @@ export async function runSwarmCommand(args: SwarmCommandArgs): Promise<number> {
   return result.ok ? EXIT_OK : EXIT_FAILURE;
 }
 
+const MiB = 1024 * 1024;
+
 /** Keeps the page up after the swarm, showing the verdict, until Ctrl-C or for `seconds`. */
 async function linger(watching: Watching, summary: string, seconds: number | undefined): Promise<void> {
   const { untilSignal } = await import('./watch/watch-command');
@@ -127,8 +129,11 @@ export function formatSummary(r: LocalSwarmResult): string {
   ];
   for (const p of r.peers) {
     const verdict = p.identical ? 'identical' : p.sha256 ? 'DIFFERENT' : 'MISSING';
-    lines.push(`peer ${p.id}   exit ${p.signal ?? p.exitCode}  ${p.seeder ? 'seeder  ' : 'leecher '} ${verdict}${p.sha256 ? ` ${p.sha256.slice(0, 16)}…` : ''}`);
+    const rss = (p.peakRssBytes === undefined ? '' : `  peak RSS ${(p.peakRssBytes / MiB).toFixed(1)} MiB`) + (p.cpuMs === undefined ? '' : `  CPU ${(p.cpuMs / 1000).toFixed(2)} s`);
+    lines.push(`peer ${p.id}   exit ${p.signal ?? p.exitCode}  ${p.seeder ? 'seeder  ' : 'leecher '} ${verdict}${p.sha256 ? ` ${p.sha256.slice(0, 16)}…` : ''}${rss}`);
   }
+  const rssAll = r.peers.map((p) => p.peakRssBytes).filter((b): b is number => b !== undefined);
+  if (rssAll.length > 0) lines.push(`peak RSS    largest ${(Math.max(...rssAll) / MiB).toFixed(1)} MiB of ${rssAll.length} peers`);
   if (r.transferWindowMs !== undefined) {
     const mb = (common.fileSize * leechers.length) / 1e6;
     lines.push(`distribution ${(r.transferWindowMs / 1000).toFixed(3)} s from first handshake to last complete copy (${(mb / (r.transferWindowMs / 1000)).toFixed(1)} MB/s delivered to ${leechers.length} leechers)`);

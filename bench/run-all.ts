@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readManifest } from '../core/plugin/plugin-registry';
 import { DEFAULT_MANIFEST } from '../core/paths';
-import { benchSwarm, describeFigures, median, TransferFigures } from './swarm-transfer';
+import { benchSwarm, describeFigures, median, tlsConfigDir, TransferFigures } from './swarm-transfer';
 
 /**
  * `npm run bench`: the default swarm (20 MiB, 16 KiB pieces, 1 seeder + 4
@@ -12,16 +13,27 @@ import { benchSwarm, describeFigures, median, TransferFigures } from './swarm-tr
 function main(): void {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
   const manifest = readManifest(DEFAULT_MANIFEST);
-  const variants: Array<[string, string[]]> = [['classic', []]];
+  const variants: Array<[string, string[], string?]> = [['classic', []]];
   if (manifest.some((e) => e.kind === 'strategy' && e.name === 'rarest-first')) variants.push(['--strategy rarest-first', ['--strategy', 'rarest-first']]);
   variants.push(['--pipeline 4', ['--pipeline', '4']]);
-  const results: TransferFigures[] = [];
-  process.stdout.write(`swarm transfer, default config, ${rounds} rounds per variant (figures in seconds)\n`);
-  for (const [label, args] of variants) {
-    const f = benchSwarm(label, args, rounds);
-    results.push(f);
-    process.stdout.write(`${describeFigures(f)}\n`);
+  // The same classic swarm inside mutual TLS: what encryption costs.
+  const tlsDir = tlsConfigDir();
+  variants.push(['--tls', ['--tls'], tlsDir]);
+  const results: TransferFigures[] = variants.map(([label]) => ({ label, windowsS: [], wallsS: [] }));
+  process.stdout.write(`swarm transfer, default config, ${rounds} rounds per variant, interleaved (figures in seconds)\n`);
+  try {
+    // Round by round, every variant once: a change in the machine's load hits all variants alike.
+    for (let round = 0; round < rounds; round++) {
+      variants.forEach(([label, args, configDir], i) => {
+        const f = benchSwarm(label, args, 1, configDir);
+        results[i]!.windowsS.push(...f.windowsS);
+        results[i]!.wallsS.push(...f.wallsS);
+      });
+    }
+  } finally {
+    fs.rmSync(tlsDir, { recursive: true, force: true });
   }
+  for (const f of results) process.stdout.write(`${describeFigures(f)}\n`);
   const classic = results[0]!;
   for (const f of results.slice(1)) {
     process.stdout.write(`${f.label}: ${(median(f.windowsS) / median(classic.windowsS)).toFixed(2)}x the classic transfer window\n`);

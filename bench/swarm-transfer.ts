@@ -18,13 +18,13 @@ const PEER = path.join(PACKAGE_ROOT, 'dist', 'app', 'peer.js');
  * collects the transfer window it reports and the wall time of the whole
  * command as seen from outside.
  */
-export function benchSwarm(label: string, extraArgs: string[], rounds: number): TransferFigures {
+export function benchSwarm(label: string, extraArgs: string[], rounds: number, configDir = path.join(PACKAGE_ROOT, 'config')): TransferFigures {
   const figures: TransferFigures = { label, windowsS: [], wallsS: [] };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swarmlab-bench-'));
   try {
     for (let round = 0; round < rounds; round++) {
       const started = process.hrtime.bigint();
-      const r = spawnSync(process.execPath, [PEER, 'swarm', '--quiet', '--dir', dir, '--config', path.join(PACKAGE_ROOT, 'config'), ...extraArgs], {
+      const r = spawnSync(process.execPath, [PEER, 'swarm', '--quiet', '--dir', dir, '--config', configDir, ...extraArgs], {
         encoding: 'utf8',
         timeout: 300_000,
       });
@@ -40,6 +40,18 @@ export function benchSwarm(label: string, extraArgs: string[], rounds: number): 
   return figures;
 }
 
+/**
+ * A copy of the default config with the swarm's TLS files (`peer tls init`), in a temp folder:
+ * the TLS variant runs the very same swarm, inside mutual TLS. The caller removes it.
+ */
+export function tlsConfigDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swarmlab-bench-tls-'));
+  for (const f of ['common.cfg', 'peer_info.cfg']) fs.copyFileSync(path.join(PACKAGE_ROOT, 'config', f), path.join(dir, f));
+  const r = spawnSync(process.execPath, [PEER, 'tls', 'init', dir], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`peer tls init failed: ${r.stderr}`);
+  return dir;
+}
+
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
@@ -52,7 +64,14 @@ export function describeFigures(f: TransferFigures): string {
 }
 
 if (require.main === module) {
+  // `node dist/bench/swarm-transfer.js [peer swarm flags]`; with --tls, on a copy of the config with its TLS files.
   const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
-  const figures = benchSwarm('classic', process.argv.slice(2), rounds);
-  process.stdout.write(`${describeFigures(figures)}\n`);
+  const args = process.argv.slice(2);
+  const configDir = args.includes('--tls') ? tlsConfigDir() : undefined;
+  try {
+    const figures = benchSwarm(args.join(' ') || 'classic', args, rounds, configDir);
+    process.stdout.write(`${describeFigures(figures)}\n`);
+  } finally {
+    if (configDir) fs.rmSync(configDir, { recursive: true, force: true });
+  }
 }

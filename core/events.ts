@@ -26,6 +26,8 @@ export type SwarmEventBody =
   | { readonly kind: 'piece-downloaded'; readonly peer: PeerId; readonly index: number; readonly bytes: number; readonly have: number; readonly total: number }
   | { readonly kind: 'piece-discarded'; readonly peer: PeerId; readonly index: number; readonly bytes: number; readonly reason: 'duplicate' | 'unrequested' }
   | { readonly kind: 'piece-uploaded'; readonly peer: PeerId; readonly index: number; readonly bytes: number }
+  /** A neighbour sat on a request past the request timeout: reported once per neighbour until it sends a piece again. */
+  | { readonly kind: 'neighbor-stalled'; readonly peer: PeerId; readonly index: number; readonly waitedMs: number }
   | { readonly kind: 'peer-completed'; readonly peer: PeerId }
   | { readonly kind: 'file-complete' }
   | { readonly kind: 'swarm-complete' }

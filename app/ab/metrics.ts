@@ -7,6 +7,8 @@ export interface PeerRecord {
   readonly id: number;
   readonly seeder: boolean;
   readonly profileClass?: string;
+  /** Its cohort in a mixed comparison. */
+  readonly cohort?: 'A' | 'B';
   /** When the peer joined, on the same clock; default: its first event. */
   readonly joinedAt?: number;
   readonly events: ReadonlyArray<{ readonly time: number; readonly event: SwarmEvent }>;
@@ -53,6 +55,7 @@ export function computeRunMetrics(
     duplicateBytes: peers.reduce((s, p) => s + p.duplicateBytes, 0),
     wastedBytes: peers.reduce((s, p) => s + p.wastedBytes, 0),
     availability: availabilityOverTime(records, swarmStart, run.numPieces),
+    ...pieceDiversity(records, swarmStart, run.numPieces),
   };
 }
 
@@ -62,24 +65,38 @@ function peerMetrics(r: PeerRecord, swarmStart: number): PeerMetrics {
   let duplicateBytes = 0;
   let wastedBytes = 0;
   let completedAt: number | undefined;
+  let upWhileLeeching = 0;
+  // A peer holds every piece as soon as its last piece arrives; file-complete follows once the store has
+  // finished the file, and a peer may already serve as a seed in between.
+  let holdsAll = r.seeder;
   for (const { time, event: e } of r.events) {
-    if (e.kind === 'piece-downloaded') bytesDown += e.bytes;
-    else if (e.kind === 'piece-uploaded') bytesUp += e.bytes;
+    if (e.kind === 'piece-downloaded') {
+      bytesDown += e.bytes;
+      if (e.have >= e.total) holdsAll = true;
+    } else if (e.kind === 'piece-uploaded') {
+      bytesUp += e.bytes;
+      if (!holdsAll) upWhileLeeching += e.bytes;
+    }
     else if (e.kind === 'piece-discarded') {
       bytesDown += e.bytes;
       if (e.reason === 'duplicate') duplicateBytes += e.bytes;
       else wastedBytes += e.bytes;
-    } else if (e.kind === 'file-complete' && completedAt === undefined) completedAt = time;
+    } else if (e.kind === 'file-complete' && completedAt === undefined) {
+      completedAt = time;
+      holdsAll = true;
+    }
   }
   const joinedMs = (r.joinedAt ?? r.events[0]?.time ?? swarmStart) - swarmStart;
   return {
     id: r.id,
     seeder: r.seeder,
     profileClass: r.profileClass,
+    ...(r.cohort === undefined ? {} : { cohort: r.cohort }),
     joinedMs,
     completedMs: r.seeder ? joinedMs : completedAt === undefined ? undefined : completedAt - swarmStart,
     bytesDown,
     bytesUp,
+    bytesUpWhileLeeching: upWhileLeeching,
     shareRatio: bytesDown === 0 ? (bytesUp > 0 ? Infinity : 0) : bytesUp / bytesDown,
     duplicateBytes,
     wastedBytes,
@@ -94,6 +111,43 @@ export function jainIndex(xs: readonly number[]): number {
   return squares === 0 ? 1 : (sum * sum) / (xs.length * squares);
 }
 
+function pieceArrivals(records: readonly PeerRecord[]): Array<{ time: number; index: number }> {
+  const arrivals: Array<{ time: number; index: number }> = [];
+  for (const r of records) for (const { time, event } of r.events) if (event.kind === 'piece-downloaded') arrivals.push({ time, index: event.index });
+  return arrivals.sort((a, b) => a.time - b.time);
+}
+
+/**
+ * Legout et al.'s view of piece diversity: when the transient phase ends
+ * (every piece has a copy outside the seeders), and from then on how close
+ * the rarest piece's copies stay to the mean copies per piece (min / mean,
+ * time-weighted, up to the last piece received).
+ */
+export function pieceDiversity(records: readonly PeerRecord[], swarmStart: number, numPieces: number): { transientMs?: number; rarestToMean?: number } {
+  const seeders = records.filter((r) => r.seeder).length;
+  const copies = new Int32Array(numPieces).fill(seeders);
+  const histogram = new Int32Array(records.length + 2);
+  histogram[seeders] = numPieces;
+  let min = seeders;
+  let total = seeders * numPieces;
+  let transientAt: number | undefined;
+  let area = 0;
+  let last = 0;
+  for (const { time, index } of pieceArrivals(records)) {
+    if (transientAt !== undefined) area += (min / (total / numPieces)) * (time - last);
+    last = time;
+    const before = copies[index]!++;
+    total++;
+    histogram[before]!--;
+    histogram[before + 1]!++;
+    while (histogram[min] === 0) min++;
+    if (transientAt === undefined && min > seeders) transientAt = time;
+  }
+  if (transientAt === undefined) return {};
+  const duration = last - transientAt;
+  return { transientMs: transientAt - swarmStart, rarestToMean: duration > 0 ? area / duration : min / (total / numPieces) };
+}
+
 /**
  * The fewest copies any piece has in the swarm, over time: seeders hold
  * every piece from the start, each `piece-downloaded` adds a copy. Keeps a
@@ -105,9 +159,7 @@ export function availabilityOverTime(records: readonly PeerRecord[], swarmStart:
   const histogram = new Map<number, number>([[seeders, numPieces]]);
   let min = seeders;
   const points: AvailabilityPoint[] = [{ t: 0, minCopies: min }];
-  const arrivals: Array<{ time: number; index: number }> = [];
-  for (const r of records) for (const { time, event } of r.events) if (event.kind === 'piece-downloaded') arrivals.push({ time, index: event.index });
-  arrivals.sort((a, b) => a.time - b.time);
+  const arrivals = pieceArrivals(records);
   for (const { time, index } of arrivals) {
     const before = copies[index]!++;
     histogram.set(before, histogram.get(before)! - 1);

@@ -5,7 +5,7 @@ import { parseSize } from '../../core/util/size';
 /**
  * A bandwidth profile: how fast each peer of a test swarm uploads and
  * downloads, how far away it is, and when it joins. Both the real-socket
- * harness (token-bucket limits, delayed starts) and the simulator (link
+ * harness (token-bucket limits, a delay stage, delayed starts) and the simulator (link
  * models) read the same file.
  */
 export interface ClassSpec {
@@ -15,7 +15,7 @@ export interface ClassSpec {
   /** Bytes per second (undefined: unlimited). */
   readonly upload?: number;
   readonly download?: number;
-  /** One-way latency; the simulator applies it, loopback sockets cannot. */
+  /** One-way latency of the peer's access link: the simulator's links and the real transport's delay stage both apply it. */
   readonly latencyMs: number;
   /** Join time: fixed, or uniformly random in [min, max]. */
   readonly joinMs: number | readonly [number, number];

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { runLocalSwarm } from '../swarm/local-swarm';
 import { freePorts } from '../swarm/free-ports';
 import { computeRunMetrics, PeerRecord, readJsonlRecord } from './metrics';
-import { RunMetrics, Variant } from './model';
+import { RunMetrics, RunPlan } from './model';
 import { BandwidthProfile, shapePeers } from './profile';
 import { variantArgs } from './variant';
 
@@ -21,13 +21,13 @@ export interface SwarmSpec {
 
 /**
  * One run of one variant on real sockets: a fresh folder and config, every
- * peer its own process with the profile's limits and join time, events
+ * peer its own process with the profile's limits, latency and join time, events
  * recorded by the `jsonl` logger and turned into metrics. A run that fails
  * or hangs (bounded by the timeout) comes back as a failed RunMetrics; no
  * process or port is left behind.
  */
-export async function runRealOnce(spec: SwarmSpec, variant: Variant, pair: number, seed: number): Promise<RunMetrics> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `swarmlab-ab-${variant.label}-`));
+export async function runRealOnce(spec: SwarmSpec, plan: RunPlan, pair: number, seed: number): Promise<RunMetrics> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `swarmlab-ab-${plan.label}-`));
   try {
     const ports = await freePorts(spec.peers);
     const ids = ports.map((_, i) => 1001 + i);
@@ -49,10 +49,15 @@ export async function runRealOnce(spec: SwarmSpec, variant: Variant, pair: numbe
     const result = await runLocalSwarm({
       configDir: dir,
       dir,
-      peerArgs: [...variantArgs(variant), '--logger', 'jsonl', '--seed', String(seed), '--listen-host', '127.0.0.1'],
+      peerArgs: ['--logger', 'jsonl', '--seed', String(seed), '--listen-host', '127.0.0.1'],
       argsFor: (peer) => {
         const s = shapeOf(peer.id);
-        return [...(s.upload ? ['--upload-rate', String(s.upload)] : []), ...(s.download ? ['--download-rate', String(s.download)] : [])];
+        return [
+          ...variantArgs(plan.variantOf(ids.indexOf(peer.id))),
+          ...(s.upload ? ['--upload-rate', String(s.upload)] : []),
+          ...(s.download ? ['--download-rate', String(s.download)] : []),
+          ...(s.latencyMs > 0 ? ['--latency', String(Math.round(s.latencyMs))] : []),
+        ];
       },
       startDelayMs: (peer) => shapeOf(peer.id).joinMs,
       timeoutMs: spec.timeoutMs,
@@ -63,9 +68,10 @@ export async function runRealOnce(spec: SwarmSpec, variant: Variant, pair: numbe
         result.peers.filter((p) => !p.identical).map((p) => `peer ${p.id}'s copy differs from the original`)[0];
     const records: PeerRecord[] = ids.map((id, i) => {
       const file = path.join(dir, `log_peer_${id}.jsonl`);
-      return fs.existsSync(file) ? readJsonlRecord(file, id, i === 0, shapes[i]!.className) : { id, seeder: i === 0, profileClass: shapes[i]!.className, events: [] };
+      const record = fs.existsSync(file) ? readJsonlRecord(file, id, i === 0, shapes[i]!.className) : { id, seeder: i === 0, profileClass: shapes[i]!.className, events: [] };
+      return { ...record, cohort: plan.cohortOf?.(i) };
     });
-    return computeRunMetrics(records, { variant: variant.label, pair, seed, numPieces: Math.ceil(spec.fileSize / spec.pieceSize), fileSize: spec.fileSize, failure });
+    return computeRunMetrics(records, { variant: plan.label, pair, seed, numPieces: Math.ceil(spec.fileSize / spec.pieceSize), fileSize: spec.fileSize, failure });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

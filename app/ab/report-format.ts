@@ -3,7 +3,7 @@
  * show the same numbers the same way.
  */
 import type { AbReport, MetricComparison, RunMetrics, Variant } from './model';
-import { ALPHA, minimumPValue } from './stats';
+import { ALPHA, minimumPairedPValue, minimumPValue } from './stats';
 
 const KIB = 1024;
 const MIB = 1024 * 1024;
@@ -44,6 +44,19 @@ export function formatP(p: number): string {
   if (p < 0.001) return '<0.001';
   return p.toFixed(3);
 }
+
+/** Which test produced a row's p: "signed-rank exact", "Mann-Whitney normal", or "n/a". */
+export function formatTest(c: MetricComparison): string {
+  const method = c.testMethod === undefined ? '' : ` ${c.testMethod}`;
+  if (c.test === 'wilcoxon-signed-rank') return `signed-rank${method}`;
+  if (c.test === 'mann-whitney') return `Mann-Whitney${method}`;
+  return 'n/a';
+}
+
+/** How the p-values were obtained, for the report headers. */
+export const TEST_LEGEND =
+  'p: two-sided Wilcoxon signed-rank test of the run pairs (B-A = median of the per-pair differences, paired bootstrap), ' +
+  'or Mann-Whitney U where failed runs broke pairs (B-A = difference of the medians); exact or normal approximation as shown';
 
 export function formatBytes(bytes: number): string {
   const trim = (x: number): string => String(Number(x.toFixed(2)));
@@ -133,9 +146,19 @@ export function smallSampleWarnings(report: AbReport): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
   for (const c of report.comparisons) {
-    const key = `${c.a.n}/${c.b.n}`;
+    const paired = c.test === 'wilcoxon-signed-rank';
+    const key = paired ? `pairs ${c.pairs}` : `${c.a.n}/${c.b.n}`;
     if (seen.has(key)) continue;
     seen.add(key);
+    if (paired) {
+      const minP = minimumPairedPValue(c.pairs ?? 0);
+      if (minP < ALPHA) continue;
+      out.push(
+        `With ${c.pairs ?? 0} complete run pairs the smallest possible p of the signed-rank test is ${minP.toFixed(3)}, ` +
+          `so no difference can reach p < ${ALPHA}: run more pairs (at least 5, 6 or more to detect moderate differences).`,
+      );
+      continue;
+    }
     const minP = minimumPValue(c.a.n, c.b.n);
     if (minP < ALPHA) continue;
     out.push(

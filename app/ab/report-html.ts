@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { AbReport, MetricComparison } from './model';
+import type { AbReport, MetricComparison, ReportSection } from './model';
 import { availabilityChart, cdfChart, COLORS, type Label, LABELS, shareChart, shareRatios } from './report-charts';
 import {
   decimalsFor,
@@ -17,12 +17,15 @@ import {
   formatInterval,
   formatNumber,
   formatP,
+  formatTest,
+  TEST_LEGEND,
   formatSigned,
   metricLabel,
   runCounts,
   runNumber,
   smallSampleWarnings,
 } from './report-format';
+import { MIXED_LABELS, mixedLine } from './report-table';
 import { VERDICT_A, VERDICT_B } from './stats';
 
 const STYLE = `
@@ -46,6 +49,7 @@ th { font-size: 12px; color: #58616c; font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td .ci { color: #6b7480; font-size: 12px; }
 td.verdict { font-weight: 600; white-space: nowrap; }
+td.test { white-space: nowrap; color: #4a5560; }
 td.verdict.better-A { color: ${COLORS.A}; }
 td.verdict.better-B { color: ${COLORS.B}; }
 td.verdict.none { color: #6b7480; font-weight: 400; }
@@ -86,7 +90,7 @@ function comparisonRow(c: MetricComparison): string {
     );
   };
   const verdictClass = c.verdict === VERDICT_A ? 'better-A' : c.verdict === VERDICT_B ? 'better-B' : 'none';
-  const direction = c.lowerIsBetter ? 'lower is better' : 'higher is better';
+  const direction = c.neutral ? 'neither direction is better' : c.lowerIsBetter ? 'lower is better' : 'higher is better';
   return (
     `<tr data-metric="${escapeHtml(c.metric)}">` +
     `<td>${escapeHtml(metricLabel(c))}<br><span class="hint">${direction}</span></td>` +
@@ -95,6 +99,7 @@ function comparisonRow(c: MetricComparison): string {
     `<td class="num" ${dataAttrs(c.metric, 'difference', c.difference.value, 'B-A')} data-ci-low="${c.difference.ci[0]}" data-ci-high="${c.difference.ci[1]}">` +
     `${formatSigned(c.difference.value, d)} <span class="ci">${formatInterval(c.difference.ci, d, true)}</span></td>` +
     `<td class="num" ${dataAttrs(c.metric, 'p', c.pValue)}>${formatP(c.pValue)}</td>` +
+    `<td class="test" data-metric="${escapeHtml(c.metric)}" data-field="test" data-value="${escapeHtml(c.test)}">${escapeHtml(formatTest(c))}</td>` +
     `<td class="verdict ${verdictClass}" data-metric="${escapeHtml(c.metric)}" data-field="verdict">${escapeHtml(c.verdict)}</td>` +
     '</tr>'
   );
@@ -104,14 +109,34 @@ function comparisonTable(report: AbReport): string {
   const rows = report.comparisons.map(comparisonRow).join('\n');
   return (
     '<table id="comparison-table">' +
-    '<thead><tr><th>metric</th><th class="num">A median [95% CI]</th><th class="num">B median [95% CI]</th>' +
-    '<th class="num">B − A [95% CI]</th><th class="num">p</th><th>verdict</th></tr></thead>' +
+    `<thead><tr><th>metric</th><th class="num">A${mixedLabel(report, 'a')} median [95% CI]</th><th class="num">B${mixedLabel(report, 'b')} median [95% CI]</th>` +
+    '<th class="num">B − A [95% CI]</th><th class="num">p</th><th>test</th><th>verdict</th></tr></thead>' +
     `<tbody>\n${rows}\n</tbody></table>` +
     '<p class="hint">Medians over the successful runs of each variant; 95% percentile-bootstrap intervals ' +
-    '(2000 resamples); p from a two-sided Mann-Whitney U test; a verdict needs p &lt; 0.05.</p>' +
+    `(2000 resamples); ${escapeHtml(TEST_LEGEND)}; a verdict needs p &lt; 0.05.</p>` +
     smallSampleWarnings(report)
       .map((w) => `<p class="warning small-sample">${escapeHtml(w)}</p>`)
       .join('')
+  );
+}
+
+function mixedLabel(report: AbReport, side: 'a' | 'b'): string {
+  return report.bFraction === undefined ? '' : ` (${MIXED_LABELS[side]})`;
+}
+
+/** A further table (per class, per cohort): the same columns as the main one. */
+function sectionCard(section: ReportSection): string {
+  const label = (l: 'A' | 'B'): string => {
+    const what = section.labels ? ` (${escapeHtml(l === 'A' ? section.labels.a : section.labels.b)})` : '';
+    return `<span class="variant-${l}">${l}</span>${what} median [95% CI]`;
+  };
+  return (
+    `<section class="card" id="section-${escapeHtml(section.id)}"><h2>${escapeHtml(section.title)}</h2>` +
+    `<p class="hint">${escapeHtml(section.note)}</p>` +
+    `<table class="comparison" data-section="${escapeHtml(section.id)}">` +
+    `<thead><tr><th>metric</th><th class="num">${label('A')}</th><th class="num">${label('B')}</th>` +
+    '<th class="num">B − A [95% CI]</th><th class="num">p</th><th>test</th><th>verdict</th></tr></thead>' +
+    `<tbody>\n${section.comparisons.map(comparisonRow).join('\n')}\n</tbody></table></section>`
   );
 }
 
@@ -171,12 +196,13 @@ export function renderHtml(report: AbReport): string {
     ['piece size', formatBytes(report.pieceSize)],
     ['profile', report.profile],
     ['seed', String(report.seed)],
+    ...(report.bFraction === undefined ? [] : ([['mixed', mixedLine(report)]] as Array<[string, string]>)),
     ['run pairs', String(counts.pairs)],
     ['runs ok / failed', `${counts.ok} / ${counts.failed}`],
     ['created', report.createdAt],
   ];
   const metaHtml = meta
-    .map(([k, v]) => `<div${k === 'created' ? ' class="wide"' : ''}><dt>${escapeHtml(k)}</dt><dd data-field="${escapeHtml(k)}">${escapeHtml(v)}</dd></div>`)
+    .map(([k, v]) => `<div${k === 'created' || k === 'mixed' ? ' class="wide"' : ''}><dt>${escapeHtml(k)}</dt><dd data-field="${escapeHtml(k)}">${escapeHtml(v)}</dd></div>`)
     .join('');
   const title = `A/B report: ${descriptions.A} vs ${descriptions.B}`;
   return `<!DOCTYPE html>
@@ -197,6 +223,7 @@ ${variantTable(report)}</section>
 <section class="card" id="results"><h2>Results</h2>
 ${verdictSummary(report)}
 ${comparisonTable(report)}</section>
+${(report.sections ?? []).map(sectionCard).join('\n')}
 <section class="card charts" id="charts"><h2>Charts</h2>
 <figure>${cdfChart(report, legends)}<figcaption>Further left and steeper is better: more peers finished sooner. All successful runs pooled.</figcaption></figure>
 <figure>${availabilityChart(report, legends)}<figcaption>Higher is better: the rarest piece had more copies, so a departure would hurt less. One line per successful run.</figcaption></figure>

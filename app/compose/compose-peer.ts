@@ -13,8 +13,11 @@ import { TOKENS } from '../../core/plugin/tokens';
 import { PieceGeometry } from '../../core/protocol/geometry';
 import { Transport } from '../../core/transport/link';
 import { TcpTransport } from '../../core/transport/tcp-transport';
+import { ConnectionSecurity, PLAIN_SECURITY } from '../../core/transport/connection-security';
+import { TlsSecurity } from '../../core/transport/tls-security';
+import { loadTlsCredentials } from '../../core/transport/tls-files';
 import { SeededRandom } from '../../core/util/random';
-import { PluginSelection, resolveSelection } from './plugin-selection';
+import { PluginSelection, resolveSelection, resolveTransport } from './plugin-selection';
 
 export { DEFAULT_SELECTION, PluginSelection } from './plugin-selection';
 
@@ -44,6 +47,12 @@ export interface PeerOptions {
   readonly transport?: Transport;
   /** Host to listen on; defaults to all interfaces. */
   readonly listenHost?: string;
+  /** Speak the classic protocol inside mutual TLS (`--tls`); otherwise `Plugin.transport` in common.cfg decides. */
+  readonly tls?: boolean;
+  /** One-way latency of this peer's access link (ms), added on real sockets (a bandwidth profile's latencyMs). */
+  readonly latencyMs?: number;
+  /** A connection that has not sent its handshake after this long (ms) is closed. Default 10 s. */
+  readonly handshakeTimeoutMs?: number;
   /**
    * Called after every default provider is registered and before anything is
    * built: register your own provider for any token (TOKENS.Transport,
@@ -85,6 +94,7 @@ export function composePeer(options: PeerOptions): ComposedPeer {
   if (!self) throw new ConfigError(config.peerFile, undefined, `peer ${options.id} is not listed (listed: ${config.peers.map((p) => p.id).join(', ')})`);
   if (!Number.isInteger(options.pipeline) || options.pipeline < 1) throw new PluginLoadError(`--pipeline must be a whole number >= 1, got ${options.pipeline}`);
   const selection = resolveSelection(options.selection, config.common.plugins, config.commonFile);
+  const transportName = resolveTransport(options.tls, config.common.plugins, config.commonFile);
   const geometry = new PieceGeometry(config.common.fileSize, config.common.pieceSize);
   const scheduler = options.scheduler ?? asyncScheduler;
   const random = new SeededRandom(options.seed);
@@ -131,11 +141,18 @@ export function composePeer(options: PeerOptions): ComposedPeer {
   container.register(TOKENS.Guard, { useClass: PluginGuard }, { lifecycle: Lifecycle.ContainerScoped });
   for (const def of single) registerPlugin(container, def);
   for (const def of loggers) registerPlugin(container, def);
+  // Plain TCP or mutual TLS around it; the TLS files are read (and a missing one reported) when the transport is built.
+  container.register(TOKENS.ConnectionSecurity, {
+    useFactory: instanceCachingFactory<ConnectionSecurity>(() =>
+      transportName === 'tls' ? new TlsSecurity(loadTlsCredentials(options.configDir, self.id)) : PLAIN_SECURITY,
+    ),
+  });
   container.register(TOKENS.Transport, {
     useFactory: instanceCachingFactory((c) => {
       const guard = c.resolve<PluginGuard>(TOKENS.Guard);
       const limiter = guard.rateLimiter(c.resolve<RateLimiter>(TOKENS.RateLimiter));
-      return new TcpTransport({ self, peers: config.peers, geometry, events, listenHost: options.listenHost, limiter });
+      const security = c.resolve<ConnectionSecurity>(TOKENS.ConnectionSecurity);
+      return new TcpTransport({ self, peers: config.peers, geometry, events, listenHost: options.listenHost, limiter, latencyMs: options.latencyMs, security, handshakeTimeoutMs: options.handshakeTimeoutMs });
     }),
   });
   if (options.transport) container.register(TOKENS.Transport, { useValue: options.transport });
@@ -170,6 +187,7 @@ export function composePeer(options: PeerOptions): ComposedPeer {
       endgame: options.endgame ?? false,
       storage: selection.storage,
       pipeline: options.pipeline,
+      transport: transportName,
     },
   });
   return { engine, events, loggers: attached, config, selection, container };

@@ -31,12 +31,25 @@ const CONFIG_KEYS: Readonly<Record<string, keyof PluginSelection>> = {
   'choke-policy': 'choke',
 };
 
+/** How peers talk: the classic protocol on TCP, or inside mutual TLS (`Plugin.transport tls`, or `--tls`). */
+export type TransportName = 'tcp' | 'tls';
+const TRANSPORTS: readonly TransportName[] = ['tcp', 'tls'];
+
+/** `--tls` wins; else `Plugin.transport` in common.cfg; else plain TCP. */
+export function resolveTransport(tlsFlag: boolean | undefined, fromConfig: Readonly<Record<string, string>>, commonFile: string): TransportName {
+  if (tlsFlag) return 'tls';
+  const name = fromConfig.transport ?? 'tcp';
+  if (!(TRANSPORTS as readonly string[]).includes(name)) throw new ConfigError(commonFile, 'Plugin.transport', `unknown transport "${name}" (known: ${TRANSPORTS.join(', ')})`);
+  return name as TransportName;
+}
+
 /** The command line's choices over the config dir's over the defaults. */
 export function resolveSelection(chosen: Partial<PluginSelection>, fromConfig: Readonly<Record<string, string>>, commonFile: string): PluginSelection {
   const configured: { -readonly [K in keyof PluginSelection]?: PluginSelection[K] } = {};
   for (const [key, value] of Object.entries(fromConfig)) {
+    if (key === 'transport') continue; // not a plugin of the manifest: see resolveTransport
     const field = CONFIG_KEYS[key];
-    if (!field) throw new ConfigError(commonFile, `Plugin.${key}`, `unknown plugin kind "${key}" (known: ${Object.keys(CONFIG_KEYS).slice(0, 6).join(', ')})`);
+    if (!field) throw new ConfigError(commonFile, `Plugin.${key}`, `unknown plugin kind "${key}" (known: ${[...Object.keys(CONFIG_KEYS).slice(0, 6), 'transport'].join(', ')})`);
     // A plugin path in the config folder means a file next to the config, wherever the peer is started.
     const ref = (r: string): string => (isPluginPath(r) ? path.resolve(path.dirname(commonFile), r) : r);
     if (field === 'loggers') configured.loggers = value.split(',').map(ref);

@@ -150,6 +150,9 @@ export class PeerReporter {
       case 'plugin-error':
         this.warn(`${e.plugin} plugin: ${e.message}`);
         return;
+      case 'neighbor-stalled':
+        this.warn(`neighbour ${e.peer} stalled: piece ${e.index} requested ${Math.round(e.waitedMs)} ms ago and not sent; asking others`);
+        return;
       case 'error':
         this.warn(e.message);
         return;

@@ -29,6 +29,13 @@ export interface SimPeerShape {
 /** The plugin choices a simulation varies; storage is always 'virtual', the logger 'silent'. */
 export type SimSelection = Partial<Pick<PluginSelection, 'strategy' | 'choke' | 'rateMeter'>>;
 
+/** What one peer runs, when peers of a swarm differ (a mixed A/B swarm). */
+export interface SimPeerSetup {
+  readonly selection?: SimSelection;
+  readonly pipeline?: number;
+  readonly endgame?: boolean;
+}
+
 export interface SimulationOptions {
   readonly peers: number;
   /** The first `seeders` peers start with the whole file. Default 1. */
@@ -55,6 +62,8 @@ export interface SimulationOptions {
   readonly selection?: SimSelection;
   readonly pipeline?: number;
   readonly endgame?: boolean;
+  /** Per peer (by index), instead of selection / pipeline / endgame: what that peer runs. */
+  readonly peerSetup?: (index: number) => SimPeerSetup;
   readonly requestTimeoutMs?: number;
   /** Default: the package's plugin-manifest.json. */
   readonly manifest?: readonly ManifestEntry[];
@@ -233,6 +242,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       const shape = shapes[index]!;
       const id = ids[index]!;
       const transport = network.addPeer({ id, upload: shape.upload, download: shape.download, latencyMs: shape.latencyMs });
+      const setup: SimPeerSetup = options.peerSetup?.(index) ?? options;
       const composed = composePeer({
         config: swarmConfig,
         id,
@@ -240,9 +250,11 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         dataDir: configDir,
         logDir: configDir,
         manifest,
-        selection: { ...options.selection, storage: 'virtual', loggers: ['silent'] },
-        pipeline: options.pipeline ?? 1,
-        endgame: options.endgame,
+        selection: { ...setup.selection, storage: 'virtual', loggers: ['silent'] },
+        pipeline: setup.pipeline ?? 1,
+        endgame: setup.endgame,
+        // The link's rates, for plugins that plan with them (a strategic choke policy's upload budget).
+        limits: { upload: shape.upload, download: shape.download },
         requestTimeoutMs: options.requestTimeoutMs,
         verbose: false,
         seed: mixSeed(seed, index + 1),

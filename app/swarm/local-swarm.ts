@@ -1,4 +1,4 @@
-import { ChildProcess, fork } from 'node:child_process';
+import { ChildProcess, fork, spawn, StdioOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadSwarmConfig, SwarmConfig } from '../../core/config/load-config';
@@ -17,6 +17,8 @@ export interface LocalSwarmOptions {
   readonly argsFor?: (peer: PeerInfo) => readonly string[];
   /** Start this peer so many ms after the first (a join time). */
   readonly startDelayMs?: (peer: PeerInfo) => number;
+  /** Runs this peer's process through a command (e.g. `ip netns exec <ns>`: a peer per network namespace). */
+  readonly launcher?: (peer: PeerInfo) => readonly string[];
   readonly onProgress?: (id: number, have: number, total: number) => void;
   readonly onPeerExit?: (peer: PeerOutcome) => void;
 }
@@ -32,6 +34,10 @@ export interface PeerOutcome {
   readonly completedAt?: number;
   readonly sha256?: string;
   readonly identical: boolean;
+  /** The peer's peak resident memory in bytes, as it reported on exit. */
+  readonly peakRssBytes?: number;
+  /** CPU time (user + system) the peer used, ms, as it reported on exit. */
+  readonly cpuMs?: number;
 }
 
 export interface LocalSwarmResult {
@@ -46,7 +52,8 @@ export interface LocalSwarmResult {
   readonly ok: boolean;
 }
 
-const PEER_SCRIPT = path.join(PACKAGE_ROOT, 'dist', 'app', 'peer.js');
+/** The bundled peer behind a V8 code cache: a peer starts in ~110 ms of CPU instead of ~260 (docs/performance.md). */
+const PEER_SCRIPT = path.join(PACKAGE_ROOT, 'dist', 'app', 'peer-launcher.js');
 
 /**
  * Runs every peer of the peer file as its own process on this machine,
@@ -80,6 +87,8 @@ export async function runLocalSwarm(options: LocalSwarmOptions): Promise<LocalSw
   const completedAt = new Map<number, number>();
   const children = new Map<number, ChildProcess>();
   const stderrTails = new Map<number, string>();
+  const peakRss = new Map<number, number>();
+  const cpuMs = new Map<number, number>();
   let timedOut = false;
 
   type Exit = { id: number; code: number | null; signal: NodeJS.Signals | null };
@@ -93,20 +102,22 @@ export async function runLocalSwarm(options: LocalSwarmOptions): Promise<LocalSw
     waiting.clear();
   };
   const spawnPeer = (peer: PeerInfo, resolve: (e: Exit) => void): void => {
-    const child = fork(
-      PEER_SCRIPT,
-      ['run', '--id', String(peer.id), '--config', path.resolve(options.configDir), '--dir', dir, '--log-dir', dir, ...options.peerArgs, ...(options.argsFor?.(peer) ?? [])],
-      { cwd: dir, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
-    );
+    const args = ['run', '--id', String(peer.id), '--config', path.resolve(options.configDir), '--dir', dir, '--log-dir', dir, ...options.peerArgs, ...(options.argsFor?.(peer) ?? [])];
+    const launcher = options.launcher?.(peer) ?? [];
+    const stdio: StdioOptions = ['ignore', 'ignore', 'pipe', 'ipc'];
+    // The launcher execs node in place (ip netns exec does), so the IPC channel still reaches the peer.
+    const child = launcher.length > 0 ? spawn(launcher[0]!, [...launcher.slice(1), process.execPath, PEER_SCRIPT, ...args], { cwd: dir, stdio }) : fork(PEER_SCRIPT, args, { cwd: dir, stdio });
     children.set(peer.id, child);
     stderrTails.set(peer.id, '');
     child.stderr!.on('data', (chunk: Buffer) => {
       stderrTails.set(peer.id, (stderrTails.get(peer.id)! + chunk.toString()).slice(-4000));
     });
-    child.on('message', (m: { kind?: string; at?: number; have?: number; total?: number }) => {
+    child.on('message', (m: { kind?: string; at?: number; have?: number; total?: number; maxRssKiB?: number; cpuMicros?: number }) => {
       if (m.kind === 'connected' && m.at !== undefined) firstConnectAt = Math.min(firstConnectAt ?? m.at, m.at);
       if (m.kind === 'progress' && m.have !== undefined && m.total !== undefined) options.onProgress?.(peer.id, m.have, m.total);
       if (m.kind === 'file-complete' && m.at !== undefined) completedAt.set(peer.id, m.at);
+      if (m.kind === 'exit' && m.maxRssKiB !== undefined) peakRss.set(peer.id, m.maxRssKiB * 1024);
+      if (m.kind === 'exit' && m.cpuMicros !== undefined) cpuMs.set(peer.id, m.cpuMicros / 1000);
     });
     child.on('exit', (code, signal) => resolve({ id: peer.id, code, signal }));
   };
@@ -155,6 +166,8 @@ export async function runLocalSwarm(options: LocalSwarmOptions): Promise<LocalSw
         completedAt: completedAt.get(id),
         sha256,
         identical: sha256 === originalSha256,
+        peakRssBytes: peakRss.get(id),
+        cpuMs: cpuMs.get(id),
       };
       outcomes.push(outcome);
       options.onPeerExit?.(outcome);

@@ -6,6 +6,16 @@ import { msg } from '../protocol/messages';
 import { Neighbor } from './neighbor';
 import { RequestBook } from './request-book';
 
+/** Writes failing one after the other that mean the store cannot take data any more. */
+const MAX_FAILED_WRITES_IN_A_ROW = 3;
+/** Error codes after which no later write can succeed either (full, read-only, gone, broken). */
+const DISK_FAILURES = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO', 'EFBIG', 'ENODEV', 'ENXIO']);
+
+function isDiskFailure(err: unknown): boolean {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && DISK_FAILURES.has(code);
+}
+
 /**
  * The download side's actions: tells neighbours whether we are interested,
  * sends the requests the request book decides on, and takes in the pieces
@@ -14,6 +24,7 @@ import { RequestBook } from './request-book';
  */
 export class Downloader {
   private stopped = false;
+  private failedWrites = 0;
 
   constructor(
     private readonly neighbors: ReadonlyMap<PeerId, Neighbor>,
@@ -52,12 +63,19 @@ export class Downloader {
     }
   }
 
-  /** Requests a neighbour sat on too long go back to the pool (a late answer is then discarded). */
+  /**
+   * Requests a neighbour sat on too long go back to the pool (a late answer is
+   * then discarded). A neighbour that stops answering is reported once, not
+   * at every request it swallows.
+   */
   expire(): void {
-    const released = this.book.expire(this.neighbors.values(), (n, index) =>
-      this.bus.emit({ kind: 'error', message: `request for piece ${index} to ${n.id} timed out; asking elsewhere` }),
-    );
+    const released = this.book.expire(this.neighbors.values(), (n, index, waitedMs) => {
+      if (n.stallReported) return;
+      n.stallReported = true;
+      this.bus.emit({ kind: 'neighbor-stalled', peer: n.id, index, waitedMs });
+    });
     if (released) this.fillAll();
+    for (const n of this.book.stallsOver(this.neighbors.values())) this.fill(n);
   }
 
   /** A piece arrived from `n`. */
@@ -76,10 +94,22 @@ export class Downloader {
     // Ask for the next piece before the disk write finishes, so the link stays busy.
     this.fill(n);
     this.store.write(index, data).then(
-      () => this.stored(n, index, data.length),
-      (err) => {
+      () => {
+        this.failedWrites = 0;
+        this.stored(n, index, data.length);
+      },
+      (err: unknown) => {
         this.book.rejected(index);
-        this.bus.emit({ kind: 'error', message: `cannot store piece ${index}: ${errorText(err)}` });
+        if (this.stopped) return;
+        const message = `cannot store piece ${index}: ${errorText(err)}`;
+        // A full or read-only disk will fail every later write too: stop with one error rather than
+        // fetch the same pieces again and again. A one-off failure is retried.
+        if (isDiskFailure(err) || ++this.failedWrites >= MAX_FAILED_WRITES_IN_A_ROW) {
+          this.stopped = true;
+          this.onFatal(new Error(message));
+          return;
+        }
+        this.bus.emit({ kind: 'error', message });
         this.fillAll();
       },
     );

@@ -19,6 +19,13 @@ export class Neighbor {
   readonly serveQueue: number[] = [];
   serving = false;
   closed = false;
+  /**
+   * It sat on a request past the timeout: no new request goes to it before
+   * this scheduler time (it may only be slow, and the only source of a piece).
+   */
+  stalledUntil = 0;
+  /** Its stall was reported; cleared when it sends a piece, so each stall is reported once. */
+  stallReported = false;
 
   constructor(readonly link: NeighborLink, numPieces: number) {
     this.bitfield = new Bitfield(numPieces);

@@ -94,6 +94,7 @@ export class PeerEngine {
     }
     this.subscriptions.add(interval(common.unchokingInterval * 1000, this.scheduler).subscribe(() => this.onUnchokingInterval()));
     this.subscriptions.add(interval(common.optimisticUnchokingInterval * 1000, this.scheduler).subscribe(() => this.choker.reoptimize()));
+    this.subscriptions.add(interval(this.book.expiryCheckMs, this.scheduler).subscribe(() => this.finished || this.downloader.expire()));
     this.checkDone();
     return done;
   }
@@ -108,7 +109,6 @@ export class PeerEngine {
   private onUnchokingInterval(): void {
     if (this.finished) return;
     this.choker.rechoke('interval');
-    this.downloader.expire();
   }
 
   // ------------------------------------------------------------------ links
@@ -216,12 +216,17 @@ export class PeerEngine {
 
   private checkDone(): void {
     if (this.finished) return;
-    if (!this.settings.peers.every((p) => this.completePeers.has(p.id))) return;
+    // A leecher that has its whole file does not wait for the bitfield of a seeder it never met (it left
+    // before this one joined): listed with the file, it had it all. Else completion comes from bitfields and haves.
+    const { self } = this.settings;
+    const seedersKnown = !self.hasFile && this.completePeers.has(self.id);
+    if (!this.settings.peers.every((p) => this.completePeers.has(p.id) || (seedersKnown && p.hasFile))) return;
     this.bus.emit({ kind: 'swarm-complete' });
     this.shutdown().then(() => this.resolveRun(), (err) => this.rejectRun(err));
   }
 
   private fail(err: Error): void {
+    if (this.finished) return;
     this.bus.emit({ kind: 'error', message: err.message });
     this.shutdown().then(() => this.rejectRun(err), () => this.rejectRun(err));
   }

@@ -84,6 +84,7 @@ export class RequestBook {
    */
   next(n: Neighbor): number | undefined {
     if (n.peerChoking || n.closed || n.outstanding.size >= this.settings.pipeline || this.ownBits.isComplete) return undefined;
+    if (n.stalledUntil > this.scheduler.now()) return undefined;
     const candidates = this.candidatesFrom(n);
     if (candidates.length === 0) return undefined;
     const index = this.strategy.select({
@@ -123,26 +124,52 @@ export class RequestBook {
     n.outstanding.clear();
   }
 
-  /** Requests unanswered for longer than the timeout go back to the pool; `onExpired` hears of each. */
-  expire(neighbors: Iterable<Neighbor>, onExpired: (n: Neighbor, index: number) => void): boolean {
-    const cutoff = this.scheduler.now() - this.settings.requestTimeoutMs;
+  /**
+   * Requests unanswered for longer than the timeout go back to the pool, and
+   * the neighbour gets no new request for another timeout; `onExpired` hears
+   * of each, with how long it waited.
+   */
+  expire(neighbors: Iterable<Neighbor>, onExpired: (n: Neighbor, index: number, waitedMs: number) => void): boolean {
+    const now = this.scheduler.now();
+    const cutoff = now - this.settings.requestTimeoutMs;
     let released = false;
     for (const n of neighbors) {
       for (const [index, sentAt] of n.outstanding) {
         if (sentAt > cutoff) continue;
         n.outstanding.delete(index);
         this.forget(index, n.id);
-        onExpired(n, index);
+        n.stalledUntil = now + this.settings.requestTimeoutMs;
+        onExpired(n, index, now - sentAt);
         released = true;
       }
     }
     return released;
   }
 
+  /** Neighbours whose pause after a stall is over: they may be asked again (the only source of a piece may just be slow). */
+  stallsOver(neighbors: Iterable<Neighbor>): Neighbor[] {
+    const now = this.scheduler.now();
+    const over: Neighbor[] = [];
+    for (const n of neighbors) {
+      if (n.stalledUntil === 0 || n.stalledUntil > now) continue;
+      n.stalledUntil = 0;
+      over.push(n);
+    }
+    return over;
+  }
+
+  /** How often expire() should run to catch a request soon after its timeout. */
+  get expiryCheckMs(): number {
+    return Math.min(1000, Math.max(20, Math.floor(this.settings.requestTimeoutMs / 4)));
+  }
+
   // ------------------------------------------------------------ arrivals
 
   /** A piece arrived from `n`: accepted (now being written), or to be discarded. */
   arrived(n: Neighbor, index: number): Arrival {
+    // Whatever it sends, it is not stuck: a later stall is a new one.
+    n.stallReported = false;
+    n.stalledUntil = 0;
     // Not asked of this neighbour (or already re-pooled after a choke or a timeout).
     if (!n.outstanding.delete(index)) return 'unrequested';
     this.forget(index, n.id);

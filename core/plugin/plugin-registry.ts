@@ -75,13 +75,24 @@ export function loadPlugin<K extends PluginKind>(kind: K, ref: string, manifest:
   return def as PluginDefinition<K>;
 }
 
+/**
+ * Modules already compiled into this program (a bundled peer carries the shipped plugins inside it),
+ * by the absolute path they would otherwise be loaded from; each is loaded on first use.
+ */
+const compiledIn = new Map<string, () => unknown>();
+
+/** Declares that `modulePath` is available without reading it from disk: `load()` returns its exports. */
+export function registerCompiledInModule(modulePath: string, load: () => unknown): void {
+  compiledIn.set(path.resolve(modulePath), load);
+}
+
 /** Loads a plugin module from a file and checks that it exports a plugin definition (of any kind). */
 export function loadDefinition(modulePath: string, label = `plugin "${modulePath}"`): PluginDefinition {
   refuseTypeScript(modulePath);
   let mod: unknown;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    mod = require(modulePath);
+    mod = compiledIn.get(path.resolve(modulePath))?.() ?? require(modulePath);
   } catch (err) {
     throw new PluginLoadError(`cannot load ${label} from ${modulePath}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
   }

@@ -15,6 +15,8 @@ export const TOKENS = {
   /** PluginGuard: wraps every plugin the peer calls. */
   Guard: Symbol('Guard'),
   Transport: Symbol('Transport'),
+  /** ConnectionSecurity: what the TCP transport wraps each connection in (plain, or mutual TLS). */
+  ConnectionSecurity: Symbol('ConnectionSecurity'),
   // One token per plugin kind (the kind's name, in PascalCase); Loggers holds several.
   Strategy: Symbol('Strategy'),
   Choke: Symbol('Choke'),

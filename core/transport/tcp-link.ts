@@ -10,6 +10,19 @@ import { ProtocolError } from '../protocol/protocol-error';
 import { Inbox } from './inbox';
 import { LinkClosed, NeighborLink } from './link';
 import { RateLimiter } from '../plugin/contracts';
+import { ByteWriter, SocketWriter } from './byte-writer';
+import { looksLikeTls, SecurityMismatchError } from './connection-security';
+import { DelayedReader, DelayedWriter } from './delay-stage';
+
+/** How one side of a link behaves, beyond the handshake itself. */
+export interface LinkOptions {
+  /** Shapes piece traffic to the peer's bandwidth limits. */
+  readonly limiter?: RateLimiter;
+  /** One-way delay of this peer's access link (ms), applied to what it sends and what it receives. */
+  readonly latencyMs?: number;
+  /** What this side speaks ('plain' or 'tls'): names the mismatch when the other side opens with TLS. */
+  readonly security?: string;
+}
 
 /**
  * Runs the handshake on a fresh socket and then becomes a NeighborLink.
@@ -22,20 +35,36 @@ export function handshakeSocket(
   direction: 'outbound' | 'inbound',
   accept: (remoteId: PeerId) => string | undefined,
   timeoutMs: number,
-  limiter?: RateLimiter,
+  options: LinkOptions = {},
 ): Promise<TcpLink> {
   return new Promise((resolve, reject) => {
     socket.setNoDelay(true);
+    const { limiter } = options;
+    const latencyMs = options.latencyMs ?? 0;
     const reader = new FrameReader(geometry.maxFrameLength);
+    const gate = new ReadGate(socket);
+    const socketWriter = new SocketWriter(socket);
+    const writer: ByteWriter = latencyMs > 0 ? new DelayedWriter(socketWriter, latencyMs) : socketWriter;
     let link: TcpLink | undefined;
-    const fail = (reason: string): void => {
+    let delayed: DelayedReader | undefined;
+    let firstChunk = true;
+    const fail = (err: unknown): void => {
       cleanup();
       socket.destroy();
-      reject(new ProtocolError(reason));
+      writer.abort();
+      delayed?.clear();
+      reject(err instanceof ProtocolError ? err : new ProtocolError(err instanceof Error ? err.message : String(err)));
     };
-    const timer = setTimeout(() => fail(`no handshake within ${timeoutMs} ms`), timeoutMs);
-    const onData = (chunk: Buffer): void => {
-      if (link && limiter) throttleDownload(socket, limiter, chunk.length);
+    const timer = setTimeout(() => fail(new ProtocolError(`no handshake within ${timeoutMs} ms`)), timeoutMs);
+    const consume = (chunk: Buffer): void => {
+      if (firstChunk) {
+        firstChunk = false;
+        // A classic handshake starts with 'P'; TLS records where it should be mean the other side runs with --tls.
+        if (options.security !== 'tls' && looksLikeTls(chunk)) {
+          fail(new SecurityMismatchError(direction === 'inbound' ? 'opened with a TLS ClientHello: it runs with --tls and this peer does not' : 'answered with TLS: it runs with --tls and this peer does not'));
+          return;
+        }
+      }
       try {
         reader.push(
           chunk,
@@ -44,18 +73,24 @@ export function handshakeSocket(
             const refusal = accept(remoteId);
             if (refusal) throw new ProtocolError(refusal);
             cleanup();
-            link = new TcpLink(socket, remoteId, direction, geometry, limiter);
+            link = new TcpLink(socket, remoteId, direction, geometry, writer, limiter, delayed);
             resolve(link);
           },
           (body) => link!.deliver(body),
         );
       } catch (err) {
         if (link) link.fail(err);
-        else fail(err instanceof Error ? err.message : String(err));
+        else fail(err);
       }
     };
-    const onClose = (): void => fail('connection closed during handshake');
-    const onError = (err: Error): void => fail(`socket error during handshake: ${err.message}`);
+    delayed = latencyMs > 0 ? new DelayedReader(latencyMs, consume, () => gate.hold('window'), () => gate.release('window')) : undefined;
+    const onData = (chunk: Buffer): void => {
+      if (link && limiter) throttleDownload(gate, limiter, chunk.length);
+      if (delayed) delayed.push(chunk);
+      else consume(chunk);
+    };
+    const onClose = (): void => fail(new ProtocolError('connection closed during handshake'));
+    const onError = (err: Error): void => fail(new ProtocolError(`socket error during handshake: ${err.message}`));
     function cleanup(): void {
       clearTimeout(timer);
       socket.off('close', onClose);
@@ -64,18 +99,37 @@ export function handshakeSocket(
     socket.on('data', onData);
     socket.once('close', onClose);
     socket.once('error', onError);
-    socket.write(encodeHandshake(selfId));
+    void writer.write([encodeHandshake(selfId)]);
   });
 }
 
+/** Pauses the socket while anything (the download budget, a full delay window) holds reading back. */
+class ReadGate {
+  private readonly holds = new Set<string>();
+
+  constructor(private readonly socket: net.Socket) {}
+
+  isHeld(reason: string): boolean {
+    return this.holds.has(reason);
+  }
+
+  hold(reason: string): void {
+    this.holds.add(reason);
+    this.socket.pause();
+  }
+
+  release(reason: string): void {
+    this.holds.delete(reason);
+    if (this.holds.size === 0 && !this.socket.destroyed) this.socket.resume();
+  }
+}
+
 /** Holds further reads back (TCP then slows the sender) until the download budget has room again. */
-function throttleDownload(socket: net.Socket, limiter: RateLimiter, bytes: number): void {
+function throttleDownload(gate: ReadGate, limiter: RateLimiter, bytes: number): void {
   const wait = limiter.reserve('down', bytes, Date.now());
-  if (wait <= 0 || socket.isPaused()) return;
-  socket.pause();
-  setTimeout(() => {
-    if (!socket.destroyed) socket.resume();
-  }, wait).unref();
+  if (wait <= 0 || gate.isHeld('rate')) return;
+  gate.hold('rate');
+  setTimeout(() => gate.release('rate'), wait).unref();
 }
 
 interface Delayed {
@@ -88,9 +142,7 @@ export class TcpLink implements NeighborLink {
   /** Frames that arrived in the same chunk as the handshake wait here until the engine subscribes. */
   private readonly inbox = new Inbox<Message>();
   private readonly closed = new ReplaySubject<LinkClosed>(1);
-  private drained: Promise<void> | undefined;
   private isClosed = false;
-  private corked = false;
   private readonly delayed: Delayed[] = [];
   readonly messages$: Observable<Message> = this.inbox.messages$;
   readonly closed$ = this.closed.asObservable();
@@ -100,10 +152,15 @@ export class TcpLink implements NeighborLink {
     readonly remoteId: PeerId,
     readonly direction: 'outbound' | 'inbound',
     private readonly geometry: PieceGeometry,
+    private readonly writer: ByteWriter,
     private readonly limiter?: RateLimiter,
+    /** The delay stage incoming bytes pass through, if this peer has latency. */
+    private readonly delayedReader?: DelayedReader,
   ) {
-    socket.on('close', () => this.finish({ reason: 'connection closed by peer', violation: false }));
-    socket.on('error', (err) => this.finish({ reason: `socket error: ${err.message}`, violation: false }));
+    // What arrived before the close is still in the delay stage: the close takes its turn behind it.
+    const afterDelay = (fn: () => void): void => (delayedReader ? delayedReader.then(fn) : fn());
+    socket.on('close', () => afterDelay(() => this.finish({ reason: 'connection closed by peer', violation: false })));
+    socket.on('error', (err) => afterDelay(() => this.finish({ reason: `socket error: ${err.message}`, violation: false })));
   }
 
   /** Called by the frame reader with each frame body after the handshake. */
@@ -163,44 +220,14 @@ export class TcpLink implements NeighborLink {
   }
 
   private write(message: Message): Promise<void> {
-    // Everything sent in one turn of the event loop (e.g. a `have` and the next request) leaves in one
-    // writev: on loopback the per-write system call, not the bytes, is what costs.
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
-    let accepted: boolean;
-    if (message.type === MessageType.Piece) {
-      // Header and data as two buffers of one writev: the piece's bytes are never copied. Both are
-      // written whatever the first write returns (false only asks us to wait after this message).
-      this.socket.write(encodePieceHeader(message.index, message.data.length));
-      accepted = this.socket.write(message.data);
-    } else {
-      accepted = this.socket.write(encodeMessage(message));
-    }
-    if (accepted) return Promise.resolve();
-    if (!this.drained) {
-      this.drained = new Promise((resolve) => {
-        const done = (): void => {
-          this.socket.off('drain', done);
-          this.socket.off('close', done);
-          this.drained = undefined;
-          resolve();
-        };
-        this.socket.on('drain', done);
-        this.socket.on('close', done);
-      });
-    }
-    return this.drained;
+    // A piece's header and data as two buffers of one writev: the piece's bytes are never copied.
+    return this.writer.write(message.type === MessageType.Piece ? [encodePieceHeader(message.index, message.data.length), message.data] : [encodeMessage(message)]);
   }
+
 
   close(reason: string): void {
     this.finish({ reason, violation: false });
-    this.socket.end();
+    this.writer.end();
     // A peer that never reads would keep the socket half-open forever.
     setTimeout(() => this.socket.destroy(), 2000).unref();
   }
@@ -208,6 +235,9 @@ export class TcpLink implements NeighborLink {
   private finish(closed: LinkClosed): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    // Closing gracefully (close()) still sends what is queued; anything else drops it.
+    if (this.socket.destroyed || closed.violation) this.writer.abort();
+    if (closed.violation) this.delayedReader?.clear();
     this.closed.next(closed);
     this.closed.complete();
     this.inbox.end();

@@ -4,9 +4,13 @@ import { PeerInfo } from '../config/peer-info';
 import { EventBus } from '../event-bus';
 import { PeerId } from '../events';
 import { PieceGeometry } from '../protocol/geometry';
+import { ProtocolError } from '../protocol/protocol-error';
 import { NeighborLink, Transport } from './link';
 import { RateLimiter } from '../plugin/contracts';
 import { handshakeSocket, TcpLink } from './tcp-link';
+import { ConnectionSecurity, PLAIN_SECURITY, SecurityMismatchError } from './connection-security';
+
+const DEFAULT_MAX_PENDING_HANDSHAKES = 128;
 
 export interface TcpTransportOptions {
   readonly self: PeerInfo;
@@ -17,15 +21,27 @@ export interface TcpTransportOptions {
   /** Host to listen on; defaults to all interfaces. */
   readonly listenHost?: string;
   readonly handshakeTimeoutMs?: number;
+  /**
+   * Inbound connections allowed to be still in the handshake at once; when
+   * another arrives the oldest is dropped. Real neighbours handshake within a
+   * round trip, so only stalled ones (half-open, a byte a second) are dropped.
+   */
+  readonly maxPendingHandshakes?: number;
   readonly firstRetryMs?: number;
   readonly maxRetryMs?: number;
   /** Shapes piece traffic to the peer's bandwidth limits. */
   readonly limiter?: RateLimiter;
+  /** One-way latency of this peer's access link (ms), added in user space on every link. */
+  readonly latencyMs?: number;
+  /** Plain TCP (the classic protocol as is) or mutual TLS around it. Default plain. */
+  readonly security?: ConnectionSecurity;
 }
 
 /**
  * Dials every peer listed before us (in file order, retrying with back-off,
  * since they may not be up yet) and accepts the peers listed after us.
+ * `security` turns each new TCP connection into the stream the handshake
+ * runs on (itself, or a TLS socket); everything after that is shared.
  */
 export class TcpTransport implements Transport {
   private readonly links = new Subject<NeighborLink>();
@@ -34,10 +50,15 @@ export class TcpTransport implements Transport {
   private readonly connected = new Map<PeerId, TcpLink>();
   /** Sockets still in the handshake: the only ones stop() may cut without losing data. */
   private readonly handshaking = new Set<net.Socket>();
+  /** The inbound ones among them, oldest first. */
+  private readonly pendingInbound = new Set<net.Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
+  private readonly security: ConnectionSecurity;
 
-  constructor(private readonly options: TcpTransportOptions) {}
+  constructor(private readonly options: TcpTransportOptions) {
+    this.security = options.security ?? PLAIN_SECURITY;
+  }
 
   async start(): Promise<void> {
     const { self } = this.options;
@@ -97,6 +118,7 @@ export class TcpTransport implements Transport {
       return;
     }
     this.track(socket);
+    this.limitPendingInbound(socket);
     this.establish(socket, 'inbound', (id) => {
       if (id === this.options.self.id) return `peer claims our own id ${id}`;
       if (!this.options.peers.some((p) => p.id === id)) return `peer ${id} is not in the peer file`;
@@ -105,34 +127,83 @@ export class TcpTransport implements Transport {
     });
   }
 
-  private establish(socket: net.Socket, direction: 'outbound' | 'inbound', accept: (id: PeerId) => string | undefined, redialTo?: PeerInfo): void {
+  private establish(raw: net.Socket, direction: 'outbound' | 'inbound', accept: (id: PeerId) => string | undefined, redialTo?: PeerInfo): void {
     const { self, geometry, events } = this.options;
-    handshakeSocket(socket, self.id, geometry, direction, accept, this.options.handshakeTimeoutMs ?? 10_000, this.options.limiter).then(
-      (link) => {
-        this.handshaking.delete(socket);
-        if (this.stopped) {
-          link.close('shutting down');
-          return;
-        }
-        this.connected.set(link.remoteId, link);
-        link.closed$.subscribe(() => {
-          if (this.connected.get(link.remoteId) === link) this.connected.delete(link.remoteId);
-          // A neighbour we dial that drops out may come back: keep trying until we stop.
-          if (redialTo && !this.stopped) this.schedule(() => this.dial(redialTo, 0), this.backoff(0));
-        });
-        this.links.next(link);
-      },
-      (err: Error) => {
-        this.handshaking.delete(socket);
-        events.emit({ kind: 'connection-rejected', peer: redialTo?.id, reason: err.message });
-        if (redialTo && !this.stopped) this.schedule(() => this.dial(redialTo, 1), this.backoff(1));
-      },
-    );
+    const timeoutMs = this.options.handshakeTimeoutMs ?? 10_000;
+    const remote = this.describeRemote(raw, redialTo);
+    const secured = withTimeout(redialTo ? this.security.outbound(raw, redialTo) : this.security.inbound(raw), timeoutMs, () => raw.destroy(), `no TLS handshake within ${timeoutMs} ms`);
+    let securedSocket: net.Socket | undefined;
+    secured
+      .then(({ socket, certifiedId }) => {
+        securedSocket = socket;
+        if (socket !== raw) this.track(socket);
+        // The certificate proves an id: the classic handshake must claim that same id.
+        const acceptCertified = (id: PeerId): string | undefined =>
+          certifiedId !== undefined && id !== certifiedId ? `peer says it is ${id} but its certificate names ${certifiedId}` : accept(id);
+        return handshakeSocket(socket, self.id, geometry, direction, acceptCertified, timeoutMs, { limiter: this.options.limiter, latencyMs: this.options.latencyMs, security: this.security.name });
+      })
+      .then(
+        (link) => {
+          this.handshaking.delete(raw);
+          this.pendingInbound.delete(raw);
+          if (securedSocket) this.handshaking.delete(securedSocket);
+          if (this.stopped) {
+            link.close('shutting down');
+            return;
+          }
+          this.connected.set(link.remoteId, link);
+          link.closed$.subscribe(() => {
+            if (this.connected.get(link.remoteId) === link) this.connected.delete(link.remoteId);
+            // A neighbour we dial that drops out may come back: keep trying until we stop.
+            if (redialTo && !this.stopped) this.schedule(() => this.dial(redialTo, 0), this.backoff(0));
+          });
+          this.links.next(link);
+        },
+        (err: Error) => {
+          this.handshaking.delete(raw);
+          this.pendingInbound.delete(raw);
+          if (securedSocket) this.handshaking.delete(securedSocket);
+          // stop() cuts the handshakes still going: that is not the remote's doing.
+          if (this.stopped) return;
+          const mismatch = err instanceof SecurityMismatchError;
+          // Plain meeting TLS: say who the other side is (the id its handshake claimed, if it sent one).
+          const who = mismatch && err.claimedId !== undefined ? { id: err.claimedId, label: `peer ${err.claimedId}` } : remote;
+          const reason = mismatch ? `${who.label} ${err.message}` : err.message;
+          events.emit({ kind: 'connection-rejected', peer: who.id, reason });
+          // Plain against TLS cannot get better by retrying: report it once.
+          if (redialTo && !mismatch) this.schedule(() => this.dial(redialTo, 1), this.backoff(1));
+        },
+      );
+  }
+
+  /**
+   * Who is at the other end before any handshake: the peer we dialled, or, for an accepted
+   * connection, the one peer of the peer file at that address (if just one is; else the address).
+   */
+  private describeRemote(raw: net.Socket, dialled?: PeerInfo): { id?: PeerId; label: string } {
+    if (dialled) return { id: dialled.id, label: `peer ${dialled.id}` };
+    const address = (raw.remoteAddress ?? '').replace(/^::ffff:/, '');
+    const atAddress = this.options.peers.filter((p) => p.host === address && p.id !== this.options.self.id);
+    if (atAddress.length === 1) return { id: atAddress[0]!.id, label: `peer ${atAddress[0]!.id} (${address})` };
+    return { label: `the peer at ${address}:${raw.remotePort ?? '?'}` };
+  }
+
+  private limitPendingInbound(socket: net.Socket): void {
+    const limit = this.options.maxPendingHandshakes ?? DEFAULT_MAX_PENDING_HANDSHAKES;
+    if (this.pendingInbound.size >= limit) {
+      const oldest = this.pendingInbound.values().next().value as net.Socket;
+      this.pendingInbound.delete(oldest);
+      oldest.destroy(new Error(`dropped: ${limit} inbound connections were already waiting for a handshake`));
+    }
+    this.pendingInbound.add(socket);
   }
 
   private track(socket: net.Socket): void {
     this.handshaking.add(socket);
     socket.once('close', () => this.handshaking.delete(socket));
+    // Whoever owns the socket at the time reports its errors; this keeps a late one (say, on the
+    // TCP socket under a TLS socket) from becoming an unhandled 'error' that would end the process.
+    socket.on('error', () => undefined);
   }
 
   private backoff(attempt: number): number {
@@ -147,4 +218,24 @@ export class TcpTransport implements Transport {
     }, ms);
     this.timers.add(t);
   }
+}
+
+/** Settles like `promise`, or rejects (after calling `onTimeout`) if it has not settled within `ms`. */
+function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => void, message: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      onTimeout();
+      reject(new ProtocolError(message));
+    }, ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
 }

@@ -35,6 +35,8 @@ export function consoleLine(e: SwarmEvent, verbose = false): string | undefined 
       return 'has downloaded the complete file';
     case 'swarm-complete':
       return 'every peer has the whole file';
+    case 'neighbor-stalled':
+      return `neighbour ${e.peer} stalled: piece ${e.index} requested ${Math.round(e.waitedMs)} ms ago and not sent; asking others`;
     case 'plugin-error':
       return `error in the ${e.plugin} plugin: ${e.message}`;
     case 'error':

@@ -49,7 +49,20 @@ export class FileStore implements PieceStore {
   async write(index: number, data: Uint8Array): Promise<void> {
     const { geometry } = this.ctx;
     checkPieceData(geometry, index, data);
-    fs.writeSync(this.requireHandle().fd, data, 0, data.length, geometry.offsetOf(index));
+    try {
+      const fd = this.requireHandle().fd;
+      const offset = geometry.offsetOf(index);
+      // A write may be cut short (a disk filling up): the rest goes in another call, and a piece
+      // only counts as stored when all of it is.
+      for (let done = 0; done < data.length; ) {
+        const n = fs.writeSync(fd, data, done, data.length - done, offset + done);
+        if (n <= 0) throw Object.assign(new Error(`wrote only ${done} of ${data.length} bytes of piece ${index}`), { code: 'EIO' });
+        done += n;
+      }
+    } catch (err) {
+      // Name the file (ENOSPC alone does not say which disk is full); keep the code for the caller.
+      throw Object.assign(new Error(`${this.partPath}: ${err instanceof Error ? err.message : String(err)}`), { code: (err as NodeJS.ErrnoException).code });
+    }
     this.piecesWritten++;
   }
 

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runLocalSwarm } from '../../app/swarm/local-swarm';
+import { formatSummary } from '../../app/swarm-command';
 import { freePorts } from '../helpers/ports';
 
 const TIME = String.raw`^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\]: `;
@@ -48,8 +49,11 @@ describe('a 5-peer swarm of separate processes', function () {
     for (const p of result.peers) {
       expect(p.exitCode, `peer ${p.id} exit code; stderr:\n${p.stderr}`).to.equal(0);
       expect(p.identical, `peer ${p.id} copy`).to.equal(true);
+      // Every peer reports its peak memory on exit: a Node process holds at least its heap, far below 1 GiB here.
+      expect(p.peakRssBytes, `peer ${p.id} peak RSS`).to.be.within(10 * 2 ** 20, 2 ** 30);
     }
     expect(result.ok).to.equal(true);
+    expect(formatSummary(result)).to.match(/^peer 1002 .* peak RSS \d+\.\d MiB  CPU \d+\.\d\d s$/m);
     const original = fs.readFileSync(path.join(dir, 'peer_1001', 'TheFile.dat'));
     expect(original.length).to.equal(fileSize);
     for (const id of ids.slice(1)) expect(fs.readFileSync(path.join(dir, `peer_${id}`, 'TheFile.dat')).equals(original)).to.equal(true);

@@ -26,6 +26,7 @@ export function sampleEvents(self: number): SwarmEvent[] {
     { kind: 'piece-uploaded', peer: 3, index: 0, bytes: 1000 },
     { kind: 'not-interested-received', peer: 3 },
     { kind: 'choked-by', peer: 1 },
+    { kind: 'neighbor-stalled', peer: 1, index: 4, waitedMs: 30004 },
     { kind: 'protocol-violation', peer: 3, reason: 'unknown message type 9' },
     { kind: 'disconnected', peer: 3, reason: 'connection closed by peer' },
     { kind: 'plugin-error', plugin: 'strategy "x"', message: 'threw' },

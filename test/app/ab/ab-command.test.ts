@@ -29,7 +29,9 @@ function runAb(args: string[], timeoutMs: number): Promise<{ code: number | null
 /** Peer processes the harness started (their config lives in a swarmlab-ab-* folder; other checkouts on the machine are not ours). */
 function leftoverPeers(): string[] {
   const ps = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).stdout;
-  return ps.split('\n').filter((l) => l.includes('swarmlab-ab-') && l.includes(PEER));
+  // Peers are started through the launcher (dist/app/peer-launcher.js next to PEER).
+  const launcher = path.join(path.dirname(PEER), 'peer-launcher.js');
+  return ps.split('\n').filter((l) => l.includes('swarmlab-ab-') && (l.includes(PEER) || l.includes(launcher)));
 }
 
 describe('peer ab', function () {
@@ -84,5 +86,53 @@ describe('peer ab', function () {
     const r = await runAb(['--profile', profile, '--out', out], 20000);
     expect(r.code).to.equal(2);
     expect(r.stderr).to.match(/bad\.json: classes\[0\]\.upload: "lots" is not a size/);
+  });
+
+  describe('--b-fraction: mixed swarms', () => {
+    /** The B cohort runs the free rider: in the mixed run it uploads nothing before it completes. */
+    function checkMixed(report: AbReport, cohortSize: number): void {
+      expect(report.bFraction).to.be.a('number');
+      expect(report.runs.map((x) => [x.variant, x.ok])).to.deep.equal([
+        ['A', true],
+        ['B', true],
+      ]);
+      const [baseline, mixed] = report.runs;
+      const cohortOf = (run: typeof baseline) => run!.peers.filter((p) => !p.seeder).map((p) => [p.id, p.cohort]);
+      expect(cohortOf(mixed)).to.deep.equal(cohortOf(baseline));
+      const bPeers = (run: typeof baseline) => run!.peers.filter((p) => p.cohort === 'B');
+      expect(bPeers(mixed)).to.have.length(cohortSize);
+      expect(mixed!.peers.filter((p) => p.cohort === 'A')).to.have.length(report.peers - 1 - cohortSize);
+      for (const p of bPeers(mixed)) expect(p.bytesUpWhileLeeching, `free rider ${p.id} in the mixed run`).to.equal(0);
+      // In the baseline the same peers run the classic policy and trade while they download.
+      expect(bPeers(baseline).reduce((s, p) => s + p.bytesUpWhileLeeching!, 0)).to.be.above(0);
+      expect(report.sections!.map((x) => x.id)).to.include.members(['per-cohort', 'inside-mixed']);
+      const cohort = report.sections!.find((x) => x.id === 'per-cohort')!;
+      expect(cohort.comparisons.map((c) => c.metric)).to.include('B cohort: download time, median');
+    }
+
+    it('runs the cohort on B inside a swarm of A peers, in the simulator', async () => {
+      const r = await runAb(['--a', 'choke=classic', '--b', 'choke=free-rider', '--b-fraction', '0.25', '--sim', '--peers', '21', '--runs', '1', '--file-size', '1MiB', '--out', out, '--seed', '3'], 60000);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stderr).to.match(/mixed: 5 of 20 leechers on B in the B run/);
+      expect(r.stdout).to.match(/Each cohort: baseline swarm \(everyone on A\) vs mixed swarm/);
+      expect(r.stdout).to.match(/A \(A cohort\) median \[95% CI\]/);
+      checkMixed(JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as AbReport, 5);
+      expect(fs.readFileSync(path.join(out, 'report.html'), 'utf8')).to.match(/id="section-per-cohort"/);
+    });
+
+    it('runs the cohort on B inside a swarm of A peers, on real sockets', async () => {
+      const r = await runAb(['--a', 'choke=classic', '--b', 'choke=free-rider', '--b-fraction', '1/3', '--peers', '7', '--runs', '1', '--file-size', '1MiB', '--out', out, '--seed', '5'], 170000);
+      expect(r.code, r.stderr).to.equal(0);
+      checkMixed(JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as AbReport, 2);
+      expect(leftoverPeers()).to.deep.equal([]);
+    });
+
+    it('rejects a fraction outside (0, 1] (exit 2)', async () => {
+      for (const bad of ['0', '1.5', 'half', '3/2']) {
+        const r = await runAb(['--b-fraction', bad, '--sim', '--out', out], 20000);
+        expect(r.code, bad).to.equal(2);
+        expect(r.stderr).to.match(/--b-fraction must be a fraction in \(0, 1\]/);
+      }
+    });
   });
 });

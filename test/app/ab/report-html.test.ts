@@ -176,6 +176,8 @@ describe('ab/report-html in headless chromium', function () {
         expect(Number(find(c.metric, 'difference', 'B-A').value)).to.equal(c.difference.value);
         expect(Number(find(c.metric, 'p', null).value)).to.equal(c.pValue);
         expect(find(c.metric, 'verdict', null).text).to.equal(c.verdict);
+        expect(find(c.metric, 'test', null).value).to.equal(c.test);
+        expect(find(c.metric, 'test', null).text).to.equal(c.test === 'mann-whitney' ? `Mann-Whitney ${c.testMethod}` : `signed-rank ${c.testMethod}`);
         // What a person reads is the same number, rounded.
         const shownA = Number(a.text.split(' ')[0]);
         const shownB = Number(b.text.split(' ')[0]);

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { formatTable } from '../../../app/ab/report-table';
+import { buildComparisons } from '../../../app/ab/stats';
 import { makeReport, VARIANT_B } from './fixture';
 
 describe('ab/report-table', () => {
@@ -31,12 +32,31 @@ describe('ab/report-table', () => {
     expect(swarm).to.contain(c.pValue.toFixed(3));
   });
 
+  it('says which test produced each p', () => {
+    const header = lines.findIndex((l) => l.startsWith('metric'));
+    expect(lines[header]).to.match(/ p  test +verdict/);
+    expect(text).to.contain('Wilcoxon signed-rank test of the run pairs');
+    // Run 3 B failed, so every metric has a broken pair: Mann-Whitney, exact at these sizes.
+    for (const [i, c] of report.comparisons.entries()) {
+      expect(c.test).to.equal('mann-whitney');
+      expect(lines[header + 2 + i]).to.contain(`${c.pValue.toFixed(3)}  Mann-Whitney exact`);
+    }
+    const intactRuns = report.runs.filter((r) => r.pair !== 2);
+    const intact = makeReport({ runs: intactRuns, comparisons: buildComparisons(intactRuns, report.seed) });
+    const intactText = formatTable(intact);
+    expect(intactText).to.contain('signed-rank exact');
+    expect(intactText).not.to.contain('Mann-Whitney exact');
+    // 3 complete pairs: the smallest signed-rank p is 2/8.
+    expect(intactText).to.contain('With 3 complete run pairs the smallest possible p of the signed-rank test is 0.250');
+  });
+
   it('aligns the columns', () => {
     const header = lines.findIndex((l) => l.startsWith('metric'));
     const rows = lines.slice(header + 2, header + 2 + report.comparisons.length);
-    const pColumnEnd = (l: string): number => l.search(/\d\.\d{3}  (no significant|A better|B better)/);
+    const pColumnEnd = (l: string): number => l.search(/\d\.\d{3}  (signed-rank|Mann-Whitney) (exact|normal)/);
     const ends = new Set(rows.map(pColumnEnd));
     expect(ends.size).to.equal(1);
+    expect([...ends][0]).to.be.above(0);
   });
 
   it('lists the failed run and says when the samples are too small for significance', () => {

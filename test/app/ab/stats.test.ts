@@ -4,16 +4,21 @@ import {
   ALPHA,
   buildComparisons,
   compare,
+  comparePaired,
+  EXACT_MAX_PAIRS,
   EXACT_MAX_TOTAL,
   mannWhitneyU,
   METRICS,
+  minimumPairedPValue,
   minimumPValue,
+  pairedDifference,
   summarize,
   timeWeightedMinCopies,
   VERDICT_A,
   VERDICT_B,
   VERDICT_NO_DATA,
   VERDICT_NONE,
+  wilcoxonSignedRank,
 } from '../../../app/ab/stats';
 import { SeededRandom } from '../../../core/util/random';
 import { FAILED, makeReport, PAIRS } from './fixture';
@@ -72,6 +77,23 @@ function referenceNormalP(a: readonly number[], b: readonly number[]): number {
   const sigma = Math.sqrt(((n1 * n2) / 12) * (n + 1 - ties / (n * (n - 1))));
   const z = (Math.abs(u - (n1 * n2) / 2) - 0.5) / sigma;
   return 2 * (1 - phi(z));
+}
+
+/** Two-sided exact signed-rank p by enumerating all 2^n sign patterns of the midranks of |d| (zeros dropped). */
+function bruteForceSignedRankP(d: readonly number[]): number {
+  const nz = d.filter((x) => x !== 0);
+  const abs = nz.map(Math.abs);
+  const ranks = midranks(abs);
+  const observed = ranks.reduce((s, r, i) => s + (nz[i]! > 0 ? r : 0), 0);
+  const mean = ranks.reduce((s, r) => s + r, 0) / 2;
+  let extreme = 0;
+  const patterns = 2 ** nz.length;
+  for (let mask = 0; mask < patterns; mask++) {
+    let t = 0;
+    for (let i = 0; i < nz.length; i++) if (mask & (1 << i)) t += ranks[i]!;
+    if (Math.abs(t - mean) >= Math.abs(observed - mean) - 1e-9) extreme++;
+  }
+  return extreme / patterns;
 }
 
 function around(center: number, count: number, seed: number, spread = 1): number[] {
@@ -164,6 +186,134 @@ describe('ab/stats', () => {
       expect(minimumPValue(3, 4)).to.be.at.least(ALPHA);
       expect(minimumPValue(4, 4)).to.be.below(ALPHA);
       expect(mannWhitneyU([1, 2, 3], [4, 5, 6, 7]).pValue).to.be.closeTo(minimumPValue(3, 4), 1e-12);
+    });
+  });
+
+  describe('wilcoxonSignedRank', () => {
+    it('matches R and scipy on Hollander & Wolfe\'s depression data (exact, n = 9)', () => {
+      // R's ?wilcox.test example (Hollander & Wolfe 1973, p. 29): x = first visit, y = second visit.
+      // wilcox.test(x, y, paired = TRUE, alternative = "greater"): V = 40, p = 0.01953;
+      // scipy 1.17.1 wilcoxon(x, y, method='exact'): two-sided p = 0.0390625 (= 20/512).
+      const x = [1.83, 0.5, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.3];
+      const y = [0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29];
+      const r = wilcoxonSignedRank(x.map((v, i) => v - y[i]!));
+      expect(r.method).to.equal('exact');
+      expect(r.n).to.equal(9);
+      expect(r.tPlus).to.equal(40);
+      expect(r.pValue).to.be.closeTo(0.0390625, 1e-12);
+      // Reversing the differences mirrors T+ (V = 5) and keeps the two-sided p.
+      const rev = wilcoxonSignedRank(y.map((v, i) => v - x[i]!));
+      expect(rev.tPlus).to.equal(5);
+      expect(rev.pValue).to.be.closeTo(0.0390625, 1e-12);
+    });
+
+    it("matches scipy on Darwin's Zea mays differences (Fisher 1935), exact and normal", () => {
+      // scipy.stats.wilcoxon docs example; scipy 1.17.1: method='exact' -> statistic 24, p = 0.041259765625;
+      // method='approx', correction=True -> p = 0.043772323763041174.
+      const d = [6, 8, 14, 16, 23, 24, 28, 29, 41, -48, 49, 56, 60, -67, 75];
+      const r = wilcoxonSignedRank(d);
+      expect(r.method).to.equal('exact');
+      expect(r.n * (r.n + 1) / 2 - r.tPlus).to.equal(24);
+      expect(r.pValue).to.be.closeTo(0.041259765625, 1e-12);
+      const normal = wilcoxonSignedRank(d, 'normal');
+      expect(normal.method).to.equal('normal');
+      expect(normal.pValue).to.be.closeTo(0.043772323763041174, 1e-6);
+    });
+
+    it('gives the issue\'s p = 2/64 = 0.03125 when B is lower in all 6 pairs', () => {
+      // scipy 1.17.1 wilcoxon([-1.2, -0.8, -2.0, -0.5, -1.1, -0.9], method='exact'): p = 0.03125.
+      const r = wilcoxonSignedRank([-1.2, -0.8, -2.0, -0.5, -1.1, -0.9]);
+      expect(r.tPlus).to.equal(0);
+      expect(r.pValue).to.be.closeTo(0.03125, 1e-12);
+      expect(r.pValue).to.equal(minimumPairedPValue(6));
+      expect(minimumPairedPValue(5)).to.equal(0.0625);
+    });
+
+    it('drops zeros and conditions on tied ranks exactly (brute-force enumeration)', () => {
+      const cases = [
+        [1, -1, 2, 2, -2, 3, 0, 4, 0],
+        [0.5, 0.5, 0.5, -0.5, 1.5, 2, 2, -3],
+        [-4, -4, 1, -2, -2, -2, 0, 5, -6, -6, 3],
+        [2, 2, 2, 2],
+      ];
+      for (const d of cases) {
+        const r = wilcoxonSignedRank(d);
+        expect(r.method).to.equal('exact');
+        expect(r.zeros, `${d}`).to.equal(d.filter((x) => x === 0).length);
+        expect(r.pValue, `${d}`).to.be.closeTo(bruteForceSignedRankP(d), 1e-12);
+      }
+    });
+
+    it('matches scipy\'s normal approximation with ties and zeros above the exact range', () => {
+      // 80 rounded normal draws, 19 zeros, many ties: 61 non-zero differences.
+      // scipy 1.17.1 wilcoxon(d, zero_method='wilcox', correction=True, method='approx'): p = 0.1395465121618183
+      // (the same formula as R's wilcox.test(d, exact = FALSE, correct = TRUE)).
+      const d = [
+        5, -5, 1, -1, 0, 0, -4, 0, -1, 7, 1, 0, 0, -1, -2, 0, 1, 0, 2, 0, 1, 4, 2, -1, 0, 2, 4, 0, 0, 3, -1, 0, 2, 2, 1, 2, -5, 3, -1,
+        -3, 1, 2, 0, -2, 1, 0, 3, 2, 1, 3, 0, -1, 2, 2, 0, -1, 1, -4, 2, 1, -3, 1, -1, 2, -4, -1, 2, 3, -4, 0, 1, -1, 4, -2, 1, -2, 3,
+        0, 0, -3,
+      ];
+      const r = wilcoxonSignedRank(d);
+      expect(r.n).to.equal(61);
+      expect(r.n).to.be.above(EXACT_MAX_PAIRS);
+      expect(r.zeros).to.equal(19);
+      expect(r.method).to.equal('normal');
+      expect(r.tPlus).to.equal(1149.5);
+      expect(r.pValue).to.be.closeTo(0.1395465121618183, 1e-6);
+    });
+
+    it('gives p = 1 when every difference is 0', () => {
+      expect(wilcoxonSignedRank([0, 0, 0]).pValue).to.equal(1);
+      expect(wilcoxonSignedRank([]).pValue).to.equal(1);
+    });
+  });
+
+  describe('pairedDifference', () => {
+    it('is the median of the per-pair differences with a paired bootstrap interval', () => {
+      // Large between-pair spread, steady +1 within pairs: the paired interval is tight around 1.
+      const a = [10, 30, 50, 70, 90, 110, 130];
+      const b = a.map((x, i) => x + 1 + (i % 2 === 0 ? 0.1 : -0.1));
+      const d = pairedDifference(a, b, 4);
+      expect(d.value).to.be.closeTo(1.1, 1e-12);
+      expect(d.ci[0]).to.be.closeTo(0.9, 1e-12);
+      expect(d.ci[1]).to.be.closeTo(1.1, 1e-12);
+      expect(pairedDifference(a, b, 4)).to.deep.equal(d);
+      expect(() => pairedDifference([1], [1, 2], 1)).to.throw(RangeError);
+    });
+  });
+
+  describe('comparePaired', () => {
+    it('finds the consistent within-pair difference the unpaired test misses', () => {
+      // The issue's case: B finished sooner in all 6 pairs, but pairs differ more than A from B.
+      const a = [40.1, 35.2, 52.3, 44.0, 38.7, 47.9];
+      const b = [39.0, 34.5, 50.9, 43.1, 37.2, 47.0];
+      const paired = comparePaired('swarm completion time', 's', true, a, b, 1);
+      expect(paired.test).to.equal('wilcoxon-signed-rank');
+      expect(paired.testMethod).to.equal('exact');
+      expect(paired.pairs).to.equal(6);
+      expect(paired.pValue).to.be.closeTo(0.03125, 1e-12);
+      expect(paired.verdict).to.equal(VERDICT_B);
+      expect(paired.difference.value).to.be.below(0);
+      const unpaired = compare('swarm completion time', 's', true, a, b, 1);
+      expect(unpaired.test).to.equal('mann-whitney');
+      expect(unpaired.pValue).to.be.above(ALPHA);
+      // Higher is better flips the verdict, not the p.
+      expect(comparePaired('x', '', false, a, b, 1).verdict).to.equal(VERDICT_A);
+    });
+
+    it('falls back to Mann-Whitney on every value when a failed run breaks a pair', () => {
+      const a = [1, 2, 3, 4, 5];
+      const b = [2, 3, undefined, 5, 6];
+      const c = comparePaired('x', 's', true, a, b, 1);
+      expect(c.test).to.equal('mann-whitney');
+      expect(c.a.n).to.equal(5);
+      expect(c.b.n).to.equal(4);
+      expect(c.pValue).to.equal(mannWhitneyU(a, [2, 3, 5, 6]).pValue);
+      // A pair lost on both sides breaks nothing: the other pairs stay paired.
+      const both = comparePaired('x', 's', true, [1, undefined, 3, 4, 5], [2, undefined, 4, 5, 6], 1);
+      expect(both.test).to.equal('wilcoxon-signed-rank');
+      expect(both.pairs).to.equal(4);
+      expect(comparePaired('x', 's', true, [undefined], [undefined], 1).test).to.equal('none');
     });
   });
 
@@ -273,6 +423,17 @@ describe('ab/stats', () => {
         r.ok ? r : { ...r, swarmDoneMs: 1e9, fairness: 0, seederUploadBytes: 1e15 },
       );
       expect(buildComparisons(poisoned, report.seed)).to.deep.equal(buildComparisons(report.runs, report.seed));
+    });
+
+    it('tests intact pairs as pairs and says which test it used', () => {
+      // With the broken pair, every metric falls back to Mann-Whitney; without it, all are signed-rank tests.
+      for (const c of buildComparisons(report.runs, report.seed)) expect(c.test, c.metric).to.equal('mann-whitney');
+      const intact = report.runs.filter((r) => r.pair !== FAILED.pair);
+      for (const c of buildComparisons(intact, report.seed)) {
+        expect(c.test, c.metric).to.equal('wilcoxon-signed-rank');
+        expect(c.testMethod).to.equal('exact');
+        expect(c.pairs).to.equal(PAIRS - 1);
+      }
     });
 
     it('is repeatable for a seed', () => {

@@ -107,10 +107,11 @@ describe('core/engine/Downloader (no sockets)', () => {
     expect([a.link.take(), b.link.take()]).to.deep.equal([['request 0'], []]);
     await advance(scheduler, 999);
     downloader.expire();
-    expect(kinds('error')).to.deep.equal([]);
+    expect(kinds('neighbor-stalled')).to.deep.equal([]);
     await advance(scheduler, 1);
     downloader.expire();
-    expect(kinds('error').map((e) => e.kind === 'error' && e.message)).to.deep.equal(['request for piece 0 to 2 timed out; asking elsewhere']);
+    expect(kinds('neighbor-stalled').map((e) => e.kind === 'neighbor-stalled' && [e.peer, e.index, e.waitedMs])).to.deep.equal([[2, 0, 1000]]);
     expect([a.link.take(), b.link.take()]).to.deep.equal([[], ['request 0']]);
+    expect(kinds('error')).to.deep.equal([]);
   });
 });

@@ -52,6 +52,7 @@ describe('plugins/logger/console', () => {
     emit({ kind: 'interested-received', peer: 1003 });
     emit({ kind: 'piece-uploaded', peer: 1003, index: 3, bytes: 10 });
     emit({ kind: 'choked-by', peer: 1001 });
+    emit({ kind: 'neighbor-stalled', peer: 1001, index: 7, waitedMs: 30004.6 });
     emit({ kind: 'preferred-changed', neighbors: [1003, 1004] });
     emit({ kind: 'optimistic-changed', neighbor: 1005 });
     emit({ kind: 'protocol-violation', peer: 1004, reason: 'unknown message type 9' });
@@ -67,6 +68,7 @@ describe('plugins/logger/console', () => {
       '14:35:45 peer 1002: connection from peer 1003',
       '14:35:45 peer 1002: unchoked by peer 1001',
       '14:35:45 peer 1002: choked by peer 1001',
+      '14:35:45 peer 1002: neighbour 1001 stalled: piece 7 requested 30005 ms ago and not sent; asking others',
       '14:35:45 peer 1002: preferred neighbours 1003,1004',
       '14:35:45 peer 1002: optimistically unchoked peer 1005',
       '14:35:45 peer 1002: closed the connection to peer 1004: unknown message type 9',
