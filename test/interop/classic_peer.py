@@ -195,6 +195,9 @@ class Conn:
             if self.outstanding is not None:
                 p.requested.discard(self.outstanding)
             p.lie_check()
+            # The neighbour closed: close our side too, so a neighbour closing gracefully
+            # (waiting for our FIN) is not left waiting.
+            self.w.close()
 
     def interest(self):
         # Repeats the message after every update, even when nothing changed.

@@ -30,7 +30,7 @@ describe('fault: the data folder runs out of space mid-transfer', function () {
     fx?.cleanup();
   });
 
-  it('stops the download with one clear error and exit 1, and never promotes the .part', async () => {
+  it('stops the download with one clear error and exit 1, never promotes the .part, and resumes once space is freed', async () => {
     const ports = await freePorts(2);
     const fileSize = 1_000_000;
     const pieceSize = 16384;
@@ -75,5 +75,18 @@ describe('fault: the data folder runs out of space mid-transfer', function () {
     const differing = part.findIndex((b, at) => b !== 0 && b !== original[at]);
     expect(differing, 'first byte of the .part that is neither zero nor the original').to.equal(-1);
     expect(seeder.running, 'the seeder keeps running').to.equal(true);
+
+    // Space freed: the same peer started again keeps what it stored and fetches only the rest.
+    execFileSync('mount', ['-o', 'remount,size=4m', 'tmpfs', data]);
+    const logFile = path.join(fx.dir, 'log_peer_1002.log');
+    const before = downloadsIn(logFile).length;
+    const again = new PeerProcess(1002, fx.dir, [], { dataDir: data, logDir: fx.dir });
+    peers.push(again);
+    const second = await again.waitExit(30000);
+    expect(second.code, `restarted leecher exit; stderr:\n${again.stderr}`).to.equal(0);
+    expect(fs.readFileSync(finalPath).equals(original), 'the finished file is the original').to.equal(true);
+    const fetchedAfter = downloadsIn(logFile).length - before;
+    expect(fetchedAfter, 'pieces fetched after the restart').to.equal(geometry.numPieces - stored.length);
+    expect((await seeder.waitExit(30000)).code).to.equal(0);
   });
 });
