@@ -132,6 +132,8 @@ describe('watch page in headless chromium, on a real swarm', function () {
       expect([m.id, m.have, m.total, fraction(m)], diagnosis()).to.deep.equal([m.id, PIECES, PIECES, 1]);
     }
     expect(sawUnchokes, 'the unchoke graph had edges while the swarm ran').to.equal(true);
+    // The status turns 'finished' when the peers say so; the verdict follows once peer swarm has checked every copy.
+    await page.waitForFunction("(document.querySelector('#verdict')?.textContent ?? '') !== ''", undefined, { timeout: 20000 }).catch(() => undefined);
     expect(await text(page, '#verdict'), diagnosis()).to.match(/^OK: every copy matches the original/);
     expect(await text(page, '#stat-complete')).to.equal(`${PEERS}/${PEERS}`);
     const feed = await page.$$eval('#feed li', (rows) => rows.map((r) => r.textContent ?? ''));
