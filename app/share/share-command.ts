@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { PACKAGE_ROOT } from '../../core/paths';
 import { hashFileName, hashFilePieces } from '../../core/integrity/piece-hashes';
 import { formatSize } from '../../core/util/size';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../run-peer';
@@ -169,6 +170,7 @@ export function describeShare(file: string, plan: SharePlan, how: 'hard link' | 
       ...plan.peers.map((p) => `  cd ${dir} && peer run --id ${p.id}`),
     );
   }
-  lines.push(`(peer is node dist/app/peer.js until 'npm link' puts it on your PATH)`);
+  // An absolute path: the commands above run from any folder.
+  lines.push(`(peer is node ${path.join(PACKAGE_ROOT, 'dist', 'app', 'peer.js')} until 'npm link' puts it on your PATH)`);
   return `${lines.join('\n')}\n`;
 }
