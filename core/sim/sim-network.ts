@@ -2,9 +2,9 @@ import { Observable, ReplaySubject, Subject } from 'rxjs';
 import { PeerId } from '../events';
 import { frameSize } from '../protocol/codec';
 import { Message } from '../protocol/messages';
-import { Inbox } from '../transport/inbox';
 import { LinkClosed, NeighborLink, Transport } from '../transport/link';
 import { SimTarget } from './event-queue';
+import { SimInbox } from './sim-inbox';
 import { SimScheduler } from './sim-scheduler';
 
 /** How a simulated peer is attached to the network. Rates in bytes per second; undefined = unlimited. */
@@ -219,8 +219,8 @@ export class SimTransport implements Transport {
 export class SimLink implements NeighborLink, SimTarget<Message | Fin | Drain> {
   readonly remoteId: PeerId;
   /** Messages that arrive before anyone subscribes wait there. */
-  private readonly inbox = new Inbox<Message>();
-  readonly messages$: Observable<Message> = this.inbox.messages$;
+  private readonly inbox = new SimInbox<Message>();
+  readonly messages$: Observable<Message> = this.inbox;
   private readonly closed = new ReplaySubject<LinkClosed>(1);
   readonly closed$: Observable<LinkClosed> = this.closed.asObservable();
   private other!: SimLink;
