@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_CONFIG_DIR, DEFAULT_MANIFEST } from '../core/paths';
 import { PluginLoadError, readManifest } from '../core/plugin/plugin-registry';
-import { METRIC_EVENT_KINDS, simulate, SimulationResult } from './sim/run-simulation';
+import { FAILURE_EVENT_KINDS, simulate, SimulationResult } from './sim/run-simulation';
 import { SimSummary, Spread, summarize } from './sim/sim-summary';
 import { formatSize } from '../core/util/size';
 import { positiveNumber, sizeOption, wholeNumber } from './cli-options';
@@ -114,7 +114,7 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
       endgame: flags.endgame === true,
       manifest: readManifest(flags.manifest),
       timeLimitMs: flags.timeLimit * 1000,
-      collect: METRIC_EVENT_KINDS,
+      collect: FAILURE_EVENT_KINDS,
       progressEveryMs: 30_000,
       onProgress: (p) => say(`  ${(p.virtualMs / 1000).toFixed(0)} s virtual: ${p.joined}/${p.peers} joined, ${p.completed}/${p.peers} complete (${(p.wallMs / 1000).toFixed(1)} s wall)`),
     });

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { METRIC_EVENT_KINDS, SimPeerShape, simulate } from '../app/sim/run-simulation';
+import { FAILURE_EVENT_KINDS, SimPeerShape, simulate } from '../app/sim/run-simulation';
 import { SeededRandom } from '../core/util/random';
 
 const MiB = 1024 * 1024;
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     degree,
     seed,
     shapes,
-    collect: METRIC_EVENT_KINDS,
+    collect: FAILURE_EVENT_KINDS,
     progressEveryMs: 1000,
     onProgress: (p) => {
       sampleHeap();
@@ -69,11 +69,13 @@ async function main(): Promise<void> {
   const cpu = process.cpuUsage(cpuStart);
   const leechers = result.peers.filter((p) => !p.seeder && p.completedMs !== undefined).map((p) => (p.completedMs! - p.joinMs) / 1000);
   leechers.sort((a, b) => a - b);
+  // Only the failure kinds are kept (FAILURE_EVENT_KINDS): any of them is worth seeing.
+  const failures = result.peers.reduce((sum, p) => sum + p.events.length, 0);
   const q = (f: number): number => leechers[Math.min(leechers.length - 1, Math.floor(f * leechers.length))] ?? NaN;
   process.stdout.write(
     `${peers} peers, ${fileMiB} MiB in 256 KiB pieces, degree ${degree}, seed ${seed}: ${result.complete ? 'complete' : `NOT complete (${result.stopReason})`}; ` +
       `${result.events} events at ${result.instants} instants; setup ${(result.setupWallMs / 1000).toFixed(1)} s; ` +
-      `download time per leecher median ${q(0.5).toFixed(1)} s, p90 ${q(0.9).toFixed(1)} s\n`,
+      `download time per leecher median ${q(0.5).toFixed(1)} s, p90 ${q(0.9).toFixed(1)} s; ${failures} error events\n`,
   );
   const wall = (result.wallMs / 1000).toFixed(1);
   const cpuS = ((cpu.user + cpu.system) / 1e6).toFixed(1);
