@@ -30,7 +30,8 @@ export class SimInbox<T> extends Observable<T> {
   private early: T[] | undefined = [];
   private ended = false;
 
-  constructor() {
+  /** `onSingle`: told whenever the single sink changes (undefined: none, or several), so a link can call it itself. */
+  constructor(private readonly onSingle?: (sink: ((value: T) => void) | undefined) => void) {
     super(function (this: Observable<T>, subscriber: Subscriber<T>) {
       return (this as SimInbox<T>).attach({ next: (v) => subscriber.next(v), complete: () => subscriber.complete() });
     });
@@ -65,13 +66,13 @@ export class SimInbox<T> extends Observable<T> {
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    this.single = undefined;
+    this.setSingle(undefined);
     for (const s of this.sinks.slice()) s.complete?.();
   }
 
   private attach(sink: Sink<T>): () => void {
     this.sinks.push(sink);
-    this.single = this.sinks.length === 1 && !this.ended ? sink.next : undefined;
+    this.setSingle(this.sinks.length === 1 && !this.ended ? sink.next : undefined);
     const early = this.early;
     this.early = undefined;
     if (early) for (const m of early) sink.next(m);
@@ -79,7 +80,12 @@ export class SimInbox<T> extends Observable<T> {
     return () => {
       const i = this.sinks.indexOf(sink);
       if (i >= 0) this.sinks.splice(i, 1);
-      this.single = this.sinks.length === 1 && !this.ended ? this.sinks[0]!.next : undefined;
+      this.setSingle(this.sinks.length === 1 && !this.ended ? this.sinks[0]!.next : undefined);
     };
+  }
+
+  private setSingle(sink: ((value: T) => void) | undefined): void {
+    this.single = sink;
+    this.onSingle?.(sink);
   }
 }

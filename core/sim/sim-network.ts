@@ -219,7 +219,9 @@ export class SimTransport implements Transport {
 export class SimLink implements NeighborLink, SimTarget<Message | Fin | Drain> {
   readonly remoteId: PeerId;
   /** Messages that arrive before anyone subscribes wait there. */
-  private readonly inbox = new SimInbox<Message>();
+  /** The inbox's only subscriber (the engine), called from fire() without a detour through the inbox. */
+  private deliver: ((m: Message) => void) | undefined;
+  private readonly inbox = new SimInbox<Message>((sink) => (this.deliver = sink));
   readonly messages$: Observable<Message> = this.inbox;
   private readonly closed = new ReplaySubject<LinkClosed>(1);
   readonly closed$: Observable<LinkClosed> = this.closed.asObservable();
@@ -341,7 +343,9 @@ export class SimLink implements NeighborLink, SimTarget<Message | Fin | Drain> {
       this.finish({ reason: 'connection closed by peer', violation: false });
       return;
     }
-    this.inbox.push(payload);
+    const deliver = this.deliver;
+    if (deliver !== undefined) deliver(payload);
+    else this.inbox.push(payload);
   }
 
   private finish(closed: LinkClosed): void {
