@@ -17,6 +17,11 @@ export class EventBus {
     private readonly only?: ReadonlySet<SwarmEventKind>,
   ) {}
 
+  /** Whether `emit` passes this kind on (a caller on a hot path may skip building an event nobody gets). */
+  carries(kind: SwarmEventKind): boolean {
+    return this.only === undefined || this.only.has(kind);
+  }
+
   /** `body` must be a fresh object: it is stamped in place (no copy: this runs several times per piece). */
   emit(body: SwarmEventBody): void {
     if (this.only !== undefined && !this.only.has(body.kind)) return;

@@ -22,10 +22,9 @@ import { Uploader } from './uploader';
  * The protocol's state machine, as a dispatcher over its parts: the request
  * book (what to fetch from whom), the downloader (requests out, pieces in),
  * the choker (whom to upload to) and the uploader (serving requests). The
- * engine routes each message to the part it concerns, keeps per-neighbour
- * state, and runs the lifecycle (start, timers, completion, shutdown). Every plugin it is
- * given is called through the guard. It knows links, not sockets, and runs
- * on an injected scheduler.
+ * engine routes each message to the part it concerns, keeps per-neighbour state, and runs
+ * the lifecycle (start, timers, completion, shutdown). Every plugin it is given is called
+ * through the guard. It knows links, not sockets, and runs on an injected scheduler.
  */
 @injectable()
 export class PeerEngine {
@@ -38,6 +37,7 @@ export class PeerEngine {
   private readonly uploader: Uploader;
   private readonly downloader: Downloader;
   readonly memory: NeighbourMemory;
+  private readonly haveEvents: boolean; // whether a `have`'s event goes anywhere: asked once (haves are most messages)
   private finished = false;
   private resolveRun!: () => void;
   private rejectRun!: (err: Error) => void;
@@ -54,6 +54,7 @@ export class PeerEngine {
     @inject(TOKENS.RateMeter) rates: RateMeter,
   ) {
     const { geometry, common } = settings;
+    this.haveEvents = bus.carries('have-received');
     this.store = guard.store(store);
     this.book = new RequestBook({ ...settings, numPieces: geometry.numPieces }, guard.strategy(strategy), scheduler);
     this.uploader = new Uploader(this.store, () => this.book.own, bus, (n, bytes) => this.choker.moved(n, 'up', bytes), (n) => this.choker.choke(n));
@@ -180,7 +181,7 @@ export class PeerEngine {
         this.bus.emit({ kind: 'not-interested-received', peer: n.id });
         return;
       case MessageType.Have:
-        this.bus.emit({ kind: 'have-received', peer: n.id, index: m.index });
+        if (this.haveEvents) this.bus.emit({ kind: 'have-received', peer: n.id, index: m.index });
         this.book.gained(n, m.index);
         this.afterNeighborGained(n);
         return;
@@ -201,16 +202,15 @@ export class PeerEngine {
   }
 
   private afterNeighborGained(n: Neighbor): void {
-    this.downloader.updateInterest(n);
+    if (n.interestSent !== true) this.downloader.updateInterest(n); // it only gains pieces: wanted once, wanted still
     if (n.bitfield.isComplete && !this.completePeers.has(n.id)) {
       this.completePeers.add(n.id);
       this.bus.emit({ kind: 'peer-completed', peer: n.id });
       this.checkDone();
       if (this.finished) return;
     }
-    this.downloader.fill(n);
+    if (!n.peerChoking) this.downloader.fill(n); // a choking neighbour gets no request (fill would find none)
   }
-
 
   // ------------------------------------------------------------------ termination
 
