@@ -26,4 +26,11 @@ describe('EventBus', () => {
     emitSome(bus);
     expect(seen).to.deep.equal(['file-complete', 'choked-by']);
   });
+
+  it('says which kinds it carries (what the engine asks before building a have-received event)', () => {
+    const some = new EventBus(1, new SimScheduler(), new Set(['file-complete'] as const));
+    expect(some.carries('file-complete')).to.equal(true);
+    expect(some.carries('have-received')).to.equal(false);
+    expect(new EventBus(1, new SimScheduler()).carries('have-received')).to.equal(true);
+  });
 });
