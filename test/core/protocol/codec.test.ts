@@ -60,6 +60,15 @@ describe('core/protocol/messages', () => {
     });
   });
 
+  it('shares one have per piece index (a value: the same bytes on the wire), and still makes odd ones', () => {
+    expect(msg.have(9)).to.equal(msg.have(9));
+    expect(msg.have(10)).to.deep.equal({ type: MessageType.Have, index: 10 });
+    expect([...encodeMessage(msg.have(9))]).to.deep.equal([0, 0, 0, 5, 4, 0, 0, 0, 9]);
+    // Out of the shared range: a fresh value, encoded all the same.
+    expect(msg.have(2 ** 20)).to.deep.equal({ type: MessageType.Have, index: 2 ** 20 });
+    expect(msg.have(-1).index).to.equal(-1);
+  });
+
   it('builds message values with the msg helpers', () => {
     const bits = Uint8Array.of(0x80, 0);
     const data = Uint8Array.of(1, 2, 3);
