@@ -137,7 +137,8 @@ export class Downloader {
     const have = msg.have(index); // messages are never changed: one for everybody
     for (const n of this.neighbors.values()) {
       void n.link.send(have);
-      this.updateInterest(n);
+      // Holding more can only end an interest: one not sent (nothing of it wanted) stays unsent, unchecked.
+      if (n.interestSent !== false) this.updateInterest(n);
     }
     if (!own.isComplete) return;
     this.store.complete().then(
