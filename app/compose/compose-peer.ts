@@ -21,6 +21,7 @@ import { ConnectionSecurity, PLAIN_SECURITY } from '../../core/transport/connect
 import { TlsSecurity } from '../../core/transport/tls-security';
 import { loadTlsCredentials } from '../../core/transport/tls-files';
 import { SeededRandom } from '../../core/util/random';
+import { BufferPool } from '../../core/util/buffer-pool';
 import { PluginSelection, resolveSelection, resolveTransport } from './plugin-selection';
 
 export { DEFAULT_SELECTION, PluginSelection } from './plugin-selection';
@@ -93,6 +94,9 @@ export interface ComposedPeer {
   /** The container the peer was built from (to inspect what was resolved). */
   readonly container: DependencyContainer;
 }
+
+/** Free piece buffers kept per piece size: pieces arrive from a few neighbours at once and are written at once. */
+const PIECE_BUFFERS_PER_SIZE = 4;
 
 /** One provider token per plugin kind (loggers: several under one token). */
 const KIND_TOKENS: { readonly [K in PluginKind]: symbol } = {
@@ -195,7 +199,20 @@ export function composePeer(options: PeerOptions): ComposedPeer {
       const guard = c.resolve<PluginGuard>(TOKENS.Guard);
       const limiter = guard.rateLimiter(c.resolve<RateLimiter>(TOKENS.RateLimiter));
       const security = c.resolve<ConnectionSecurity>(TOKENS.ConnectionSecurity);
-      return new TcpTransport({ self, peers: config.peers, geometry, events, listenHost: options.listenHost, limiter, latencyMs: options.latencyMs, security, handshakeTimeoutMs: options.handshakeTimeoutMs, listener: options.listener });
+      return new TcpTransport({
+        self,
+        peers: config.peers,
+        geometry,
+        events,
+        listenHost: options.listenHost,
+        limiter,
+        latencyMs: options.latencyMs,
+        security,
+        handshakeTimeoutMs: options.handshakeTimeoutMs,
+        listener: options.listener,
+        // Received pieces are reassembled in reused buffers; the engine gives each back once the store copied it.
+        pieceBuffers: new BufferPool(PIECE_BUFFERS_PER_SIZE),
+      });
     }),
   });
   if (options.transport) container.register(TOKENS.Transport, { useValue: options.transport });
