@@ -194,6 +194,8 @@ export function composePeer(options: PeerOptions): ComposedPeer {
       transportName === 'tls' ? new TlsSecurity(loadTlsCredentials(options.configDir, self.id)) : PLAIN_SECURITY,
     ),
   });
+  // Received pieces are reassembled in reused buffers; the engine gives each back once the store copied it.
+  container.register(TOKENS.PieceBuffers, { useValue: new BufferPool(PIECE_BUFFERS_PER_SIZE) });
   container.register(TOKENS.Transport, {
     useFactory: instanceCachingFactory((c) => {
       const guard = c.resolve<PluginGuard>(TOKENS.Guard);
@@ -210,8 +212,7 @@ export function composePeer(options: PeerOptions): ComposedPeer {
         security,
         handshakeTimeoutMs: options.handshakeTimeoutMs,
         listener: options.listener,
-        // Received pieces are reassembled in reused buffers; the engine gives each back once the store copied it.
-        pieceBuffers: new BufferPool(PIECE_BUFFERS_PER_SIZE),
+        pieceBuffers: c.resolve<BufferPool>(TOKENS.PieceBuffers),
       });
     }),
   });
