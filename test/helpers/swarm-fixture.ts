@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { SwarmEvent } from '../../core/events';
 import { DEFAULT_MANIFEST } from '../../core/paths';
 import { readManifest } from '../../core/plugin/plugin-registry';
-import { composePeer, ComposedPeer, PluginSelection } from '../../app/compose/compose-peer';
+import { composePeer, ComposedPeer, PeerOptions, PluginSelection } from '../../app/compose/compose-peer';
 
 export interface FixturePeer {
   readonly id: number;
@@ -71,6 +71,7 @@ export class SwarmFixture {
       endgame: options.endgame,
       storeTimeoutMs: options.storeTimeoutMs,
       requestTimeoutMs: options.requestTimeoutMs,
+      register: options.register,
       verbose: false,
       listenHost: '127.0.0.1',
       seed: 7 + id,
@@ -93,6 +94,8 @@ export interface PeerTuning {
   readonly endgame?: boolean;
   readonly storeTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
+  /** Replaces providers in the peer's container (e.g. TOKENS.Storage with a store of the test's own). */
+  readonly register?: PeerOptions['register'];
 }
 
 export class RunningPeer {
