@@ -22,6 +22,7 @@ import { TlsSecurity } from '../../core/transport/tls-security';
 import { loadTlsCredentials } from '../../core/transport/tls-files';
 import { SeededRandom } from '../../core/util/random';
 import { BufferPool } from '../../core/util/buffer-pool';
+import { Scavenger } from '../../core/util/scavenger';
 import { PluginSelection, resolveSelection, resolveTransport } from './plugin-selection';
 
 export { DEFAULT_SELECTION, PluginSelection } from './plugin-selection';
@@ -97,6 +98,8 @@ export interface ComposedPeer {
 
 /** Free piece buffers kept per piece size: pieces arrive from a few neighbours at once and are written at once. */
 const PIECE_BUFFERS_PER_SIZE = 4;
+/** A scavenge after this many bytes of socket reads keeps Node's dead read buffers down to about as much. */
+const SCAVENGE_EVERY_BYTES = 16 * 1024 * 1024;
 
 /** One provider token per plugin kind (loggers: several under one token). */
 const KIND_TOKENS: { readonly [K in PluginKind]: symbol } = {
@@ -213,6 +216,7 @@ export function composePeer(options: PeerOptions): ComposedPeer {
         handshakeTimeoutMs: options.handshakeTimeoutMs,
         listener: options.listener,
         pieceBuffers: c.resolve<BufferPool>(TOKENS.PieceBuffers),
+        scavenger: new Scavenger(SCAVENGE_EVERY_BYTES),
       });
     }),
   });

@@ -14,6 +14,7 @@ import { ByteWriter, SocketWriter } from './byte-writer';
 import { looksLikeTls, SecurityMismatchError } from './connection-security';
 import { DelayedReader, DelayedWriter } from './delay-stage';
 import { BufferPool } from '../util/buffer-pool';
+import { Scavenger } from '../util/scavenger';
 
 /** How one side of a link behaves, beyond the handshake itself. */
 export interface LinkOptions {
@@ -29,6 +30,8 @@ export interface LinkOptions {
    * memory. Shared by the peer's links. Without it every such piece gets a fresh buffer.
    */
   readonly pieceBuffers?: BufferPool;
+  /** Told the size of every socket read (Node allocates a buffer for each): frees them early. */
+  readonly scavenger?: Scavenger;
 }
 
 /**
@@ -94,7 +97,9 @@ export function handshakeSocket(
       }
     };
     delayed = latencyMs > 0 ? new DelayedReader(latencyMs, consume, () => gate.hold('window'), () => gate.release('window')) : undefined;
+    const scavenger = options.scavenger;
     const onData = (chunk: Buffer): void => {
+      scavenger?.allocated(chunk.length);
       if (link && limiter) throttleDownload(gate, limiter, chunk.length);
       if (delayed) delayed.push(chunk);
       else consume(chunk);

@@ -8,6 +8,7 @@ import { ProtocolError } from '../protocol/protocol-error';
 import { NeighborLink, Transport } from './link';
 import { RateLimiter } from '../plugin/contracts';
 import { BufferPool } from '../util/buffer-pool';
+import { Scavenger } from '../util/scavenger';
 import { handshakeSocket, TcpLink } from './tcp-link';
 import { TcpListener } from './tcp-listener';
 import { ConnectionSecurity, PLAIN_SECURITY, SecurityMismatchError } from './connection-security';
@@ -41,6 +42,8 @@ export interface TcpTransportOptions {
   readonly security?: ConnectionSecurity;
   /** Reusable buffers for reassembling received pieces, shared by every link (see LinkOptions). */
   readonly pieceBuffers?: BufferPool;
+  /** Frees Node's socket read buffers early (see Scavenger); shared by every link. */
+  readonly scavenger?: Scavenger;
 }
 
 /**
@@ -157,6 +160,7 @@ export class TcpTransport implements Transport {
           latencyMs: this.options.latencyMs,
           security: this.security.name,
           pieceBuffers: this.options.pieceBuffers,
+          scavenger: this.options.scavenger,
         });
       })
       .then(
