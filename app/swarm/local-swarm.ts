@@ -124,7 +124,8 @@ export async function runLocalSwarm(options: LocalSwarmOptions): Promise<LocalSw
   const together = options.startTogether === false ? [] : config.peers.filter((p) => (options.startDelayMs?.(p) ?? 0) <= 0).map((p) => p.id);
   const startLine = new StartLine(together, (id) => {
     const child = children.get(id);
-    if (child?.connected) child.send(GO_MESSAGE);
+    // A peer that is already going may have closed its end: the error comes to the callback, not as an 'error' event.
+    if (child?.connected) child.send(GO_MESSAGE, () => undefined);
   });
   /** Peers waiting for their join time; cancelled if the run ends first. */
   const waiting = new Map<number, { timer: NodeJS.Timeout; cancel: () => void }>();
