@@ -15,6 +15,7 @@ import { PieceGeometry } from '../../core/protocol/geometry';
 import { Transport } from '../../core/transport/link';
 import { TcpTransport } from '../../core/transport/tcp-transport';
 import { TcpListener } from '../../core/transport/tcp-listener';
+import { GatedTransport } from './gated-transport';
 import { PeerInfo } from '../../core/config/peer-info';
 import { PieceHashes, readHashFileIfPresent } from '../../core/integrity/piece-hashes';
 import { ConnectionSecurity, PLAIN_SECURITY } from '../../core/transport/connection-security';
@@ -73,6 +74,11 @@ export interface PeerOptions {
   readonly register?: (container: DependencyContainer) => void;
   /** The peer's port, already bound by the caller (before any file was touched). */
   readonly listener?: TcpListener;
+  /**
+   * Connecting (accepting and dialling) waits for this: the store is open and
+   * the port bound by then. `peer swarm` uses it to start its peers together.
+   */
+  readonly startGate?: () => Promise<void>;
 }
 
 /** What checking a peer's options found: everything composing it needs, nothing created yet. */
@@ -226,6 +232,10 @@ export function composePeer(options: PeerOptions): ComposedPeer {
   // A store that keeps no bytes (simulation only) cannot serve real peers.
   if (container.resolve<Transport>(TOKENS.Transport) instanceof TcpTransport) {
     for (const def of [...single, ...loggers]) refuseSimulationOnly(def);
+  }
+  if (options.startGate) {
+    const inner = container.resolve<Transport>(TOKENS.Transport);
+    container.register(TOKENS.Transport, { useValue: new GatedTransport(inner, options.startGate) });
   }
   // Loggers too are called through the guard: one that throws must not take the peer down.
   const guard = container.resolve<PluginGuard>(TOKENS.Guard);

@@ -6,6 +6,7 @@ import { ConfigError } from '../../core/config/config-error';
 import { hashFileName, hashFilePieces } from '../../core/integrity/piece-hashes';
 import { checkPieceData, checkSeedFile, fileSize, sharedFilePath } from './store-checks';
 import { PieceJournal, readJournal } from './piece-journal';
+import { preallocate } from './preallocate';
 import { BufferPool } from '../../core/util/buffer-pool';
 
 /**
@@ -104,6 +105,8 @@ export class FileStore implements PieceStore {
         if (journal.matchesGeometry) for (const index of journal.pieces) held.set(index);
       }
     }
+    // A new file gets its blocks reserved up front (cheaper writes); an existing one keeps what it has.
+    if (existing === undefined) await preallocate(this.partPath, common.fileSize);
     if (existing !== common.fileSize) await this.handle.truncate(common.fileSize);
     // What is trusted now is made durable before the new journal says so.
     if (!held.isEmpty) await this.handle.datasync();
