@@ -10,15 +10,22 @@ let gcFunction: Gc | null | undefined;
  * V8's `gc()`: the global one when Node runs with --expose-gc, else one from a
  * fresh context after turning the flag on (the flag only adds `gc` to
  * contexts created after it is set; Node documents setting V8 flags at run
- * time with v8.setFlagsFromString).
+ * time with v8.setFlagsFromString). The flag is turned off again at once:
+ * V8 stamps code caches with a hash of the flags, and a cache written by a
+ * process left with --expose-gc (the peer launcher writes one at exit when
+ * it found none) is rejected by every normal start after it.
  */
 function findGc(): Gc | null {
   const exposed = (globalThis as { gc?: Gc }).gc;
   if (typeof exposed === 'function') return exposed;
   try {
     v8.setFlagsFromString('--expose-gc');
-    const fn: unknown = vm.runInNewContext('gc');
-    return typeof fn === 'function' ? (fn as Gc) : null;
+    try {
+      const fn: unknown = vm.runInNewContext('gc');
+      return typeof fn === 'function' ? (fn as Gc) : null;
+    } finally {
+      v8.setFlagsFromString('--no-expose-gc');
+    }
   } catch {
     return null;
   }

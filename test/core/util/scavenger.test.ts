@@ -1,5 +1,10 @@
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
+import * as vm from 'node:vm';
 import { Scavenger } from '../../../core/util/scavenger';
 
 describe('core/util/Scavenger', () => {
@@ -23,6 +28,20 @@ describe('core/util/Scavenger', () => {
       expect(minor.length, 'a scavenge when the budget ran out').to.be.greaterThan(before);
     } finally {
       observer.disconnect();
+    }
+  });
+
+  it('leaves V8\'s flags as they were: a code cache written after a scavenge is accepted by a normal start', () => {
+    new Scavenger(1).allocated(1);
+    const source = '(function () { return [1, 2, 3].map((x) => x * 2); })';
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swarmlab-scavenger-'));
+    try {
+      const cache = path.join(dir, 'cache.bin');
+      fs.writeFileSync(cache, new vm.Script(source, { filename: 'probe.js' }).createCachedData());
+      const check = `const vm = require('vm'); const s = new vm.Script(${JSON.stringify(source)}, { filename: 'probe.js', cachedData: require('fs').readFileSync(${JSON.stringify(cache)}) }); process.stdout.write(String(s.cachedDataRejected));`;
+      expect(execFileSync(process.execPath, ['-e', check], { encoding: 'utf8' })).to.equal('false');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
