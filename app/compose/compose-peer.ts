@@ -104,6 +104,8 @@ export interface ComposedPeer {
 
 /** Free piece buffers kept per piece size: pieces arrive from a few neighbours at once and are written at once. */
 const PIECE_BUFFERS_PER_SIZE = 4;
+/** ... and at most this many bytes of them (one at least), whatever the piece size. */
+const PIECE_BUFFERS_MAX_FREE_BYTES = 4 * 1024 * 1024;
 /** A scavenge after this many bytes of socket reads: dead read buffers stay below about as much (16 MiB: leechers at ~84 MiB, 8 MiB: ~76 MiB, 256 MiB job). */
 const SCAVENGE_EVERY_BYTES = 8 * 1024 * 1024;
 
@@ -204,7 +206,7 @@ export function composePeer(options: PeerOptions): ComposedPeer {
     ),
   });
   // Received pieces are reassembled in reused buffers; the engine gives each back once the store copied it.
-  container.register(TOKENS.PieceBuffers, { useValue: new BufferPool(PIECE_BUFFERS_PER_SIZE) });
+  container.register(TOKENS.PieceBuffers, { useValue: new BufferPool(PIECE_BUFFERS_PER_SIZE, PIECE_BUFFERS_MAX_FREE_BYTES) });
   container.register(TOKENS.Transport, {
     useFactory: instanceCachingFactory((c) => {
       const guard = c.resolve<PluginGuard>(TOKENS.Guard);

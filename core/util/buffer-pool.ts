@@ -18,8 +18,14 @@ export class BufferPool {
   private readonly lent = new WeakSet<ArrayBufferLike>();
   private reusedCount = 0;
 
-  /** `perSize`: free buffers kept per size (more are dropped). */
-  constructor(private readonly perSize = 4) {}
+  /**
+   * `perSize`: free buffers kept per size (more are dropped); `maxFreeBytes`: fewer of a size
+   * when they would hold more than this (but always one), so huge pieces do not pin much memory.
+   */
+  constructor(
+    private readonly perSize = 4,
+    private readonly maxFreeBytes = Number.POSITIVE_INFINITY,
+  ) {}
 
   /** A buffer of exactly `length` bytes (contents undefined), reused when one of that size is free. */
   take(length: number): Buffer {
@@ -42,7 +48,8 @@ export class BufferPool {
     const length = memory.byteLength;
     let list = this.free.get(length);
     if (!list) this.free.set(length, (list = []));
-    if (list.length < this.perSize) list.push(Buffer.from(memory, 0, length));
+    const keep = Math.max(1, Math.min(this.perSize, Math.floor(this.maxFreeBytes / length)));
+    if (list.length < keep) list.push(Buffer.from(memory, 0, length));
   }
 
   /** How many `take`s were served from a free list (for tests and measurements). */

@@ -37,7 +37,7 @@ export class FileStore implements PieceStore {
   private slab: Buffer | undefined;
   private slabUsed = 0;
   /** Read buffers of big pieces, back from the peer once sent (recycle()). */
-  private readonly readBuffers = new BufferPool(READ_BUFFERS_PER_SIZE);
+  private readonly readBuffers = new BufferPool(READ_BUFFERS_PER_SIZE, READ_BUFFERS_MAX_FREE_BYTES);
   /** write() copies the piece into the file (writeSync) before it resolves and keeps nothing. */
   readonly copiesOnWrite = true;
 
@@ -247,6 +247,8 @@ const SLAB_BYTES = 1 << 20;
 const POOLED_READ_BYTES = 64 * 1024;
 /** Enough for every piece being sent at once to the few neighbours we upload to. */
 const READ_BUFFERS_PER_SIZE = 8;
+/** ... holding at most this much (one buffer at least): huge pieces keep fewer. */
+const READ_BUFFERS_MAX_FREE_BYTES = 4 * 1024 * 1024;
 /** How often the pieces recorded since the last time are made durable (a power cut loses at most this much). */
 const JOURNAL_SYNC_MS = 5000;
 

@@ -28,11 +28,17 @@ describe('core/util/BufferPool', () => {
     expect(pool.freeCount(1000)).to.equal(0);
   });
 
-  it('keeps at most `perSize` free buffers of a size', () => {
-    const pool = new BufferPool(2);
+  it('keeps at most `perSize` free buffers of a size, and fewer (one at least) past `maxFreeBytes`', () => {
+    const pool = new BufferPool(2, 1000);
     const lent = [pool.take(64), pool.take(64), pool.take(64)];
     for (const b of lent) pool.give(b);
     expect(pool.freeCount(64)).to.equal(2);
+    const big = [pool.take(600), pool.take(600)];
+    for (const b of big) pool.give(b);
+    expect(pool.freeCount(600), 'two would hold 1200 bytes').to.equal(1);
+    const huge = [pool.take(5000), pool.take(5000)];
+    for (const b of huge) pool.give(b);
+    expect(pool.freeCount(5000), 'one is kept whatever its size').to.equal(1);
   });
 });
 
