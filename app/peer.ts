@@ -255,9 +255,10 @@ cannot be read, or a bad command line.`)
       process.exitCode = await runAbCommand({ ...opts, timeoutSeconds: opts.timeout }, simulateRun);
     });
 
-  program
-    .command('tls')
-    .description('TLS for a swarm: peer tls init <config-dir>')
+  const tls = program.command('tls').description('TLS for a swarm: peer tls init <config-dir>');
+  // Bare `peer tls` is a usage error (one line and a pointer), like every other missing argument.
+  tls.action(() => tls.error("error: peer tls needs a command: 'peer tls init <config-dir>'", { exitCode: 2, code: 'swarmlab.missingCommand' }));
+  tls
     .command('init <config-dir>')
     .description('create a swarm CA and a key + certificate for every peer of the peer file, under <config-dir>/tls/')
     .option('--force', 'replace the CA and every certificate (peers must then all get the new files)', false)

@@ -5,6 +5,7 @@ import { SwarmEvent } from '../core/events';
 import { HashFileError } from '../core/integrity/piece-hashes';
 import { PluginLoadError, readManifest } from '../core/plugin/plugin-registry';
 import { TcpListener } from '../core/transport/tcp-listener';
+import { startGateFromParent } from './swarm/start-together';
 import { CheckedPeer, checkPeerOptions, composePeer, ComposedPeer, PeerOptions, PluginSelection } from './compose/compose-peer';
 import { FolderLock } from './folder-lock';
 import { integrityLine, resumeNotice, timeoutNotice, watchNeighbours } from './peer-notices';
@@ -79,7 +80,7 @@ export async function runPeer(args: RunPeerArgs): Promise<number> {
     }
     let composed: ComposedPeer;
     try {
-      composed = composePeer({ ...options, config: checked.config, listener });
+      composed = composePeer({ ...options, config: checked.config, listener, startGate: startGateFromParent() });
     } catch (err) {
       await listener.close();
       return startupError(err);

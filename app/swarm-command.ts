@@ -165,10 +165,12 @@ export function formatSummary(r: LocalSwarmResult): string {
     `file        ${common.fileName}: ${common.fileSize} bytes in ${Math.ceil(common.fileSize / common.pieceSize)} pieces of ${common.pieceSize}`,
     `original    sha256 ${r.originalSha256}`,
   ];
+  // The first seeder's copy is the original every other copy is checked against: it is not "identical" to itself.
+  const reference = r.peers.find((p) => p.seeder)?.id;
   for (const p of r.peers) {
-    const verdict = p.identical ? 'identical' : p.sha256 ? 'DIFFERENT' : 'MISSING';
+    const verdict = p.id === reference ? (p.sha256 ? 'original' : 'MISSING') : p.identical ? 'identical' : p.sha256 ? 'DIFFERENT' : 'MISSING';
     const rss = (p.peakRssBytes === undefined ? '' : `  peak RSS ${(p.peakRssBytes / MiB).toFixed(1)} MiB`) + (p.cpuMs === undefined ? '' : `  CPU ${(p.cpuMs / 1000).toFixed(2)} s`);
-    lines.push(`peer ${p.id}   exit ${p.signal ?? p.exitCode}  ${p.seeder ? 'seeder  ' : 'leecher '} ${verdict}${p.sha256 ? ` ${p.sha256.slice(0, 16)}…` : ''}${rss}`);
+    lines.push(`peer ${p.id}   exit ${p.signal ?? p.exitCode}  ${p.seeder ? 'seeder  ' : 'leecher '} ${p.sha256 ? verdict.padEnd(9) : verdict}${p.sha256 ? ` ${p.sha256.slice(0, 16)}…` : ''}${rss}`);
   }
   const rssAll = r.peers.map((p) => p.peakRssBytes).filter((b): b is number => b !== undefined);
   if (rssAll.length > 0) lines.push(`peak RSS    largest ${(Math.max(...rssAll) / MiB).toFixed(1)} MiB of ${rssAll.length} peers`);

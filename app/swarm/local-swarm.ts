@@ -6,6 +6,7 @@ import { loadSwarmConfig, SwarmConfig } from '../../core/config/load-config';
 import { PeerInfo } from '../../core/config/peer-info';
 import { PACKAGE_ROOT } from '../../core/paths';
 import { createRandomFile, sha256File } from './file-digest';
+import { GO_MESSAGE, START_TOGETHER_ENV, StartLine } from './start-together';
 
 export interface LocalSwarmOptions {
   readonly configDir: string;
@@ -30,6 +31,12 @@ export interface LocalSwarmOptions {
   readonly launcher?: (peer: PeerInfo) => readonly string[];
   readonly onProgress?: (id: number, have: number, total: number) => void;
   readonly onPeerExit?: (peer: PeerOutcome) => void;
+  /**
+   * Hold the peers started at once until every one of them is ready (loaded,
+   * port bound, store open), then let them connect together (start-together.ts).
+   * Default true.
+   */
+  readonly startTogether?: boolean;
 }
 
 export interface PeerOutcome {
@@ -114,6 +121,12 @@ export async function runLocalSwarm(options: LocalSwarmOptions): Promise<LocalSw
   let aborted = false;
 
   type Exit = { id: number; code: number | null; signal: NodeJS.Signals | null };
+  const together = options.startTogether === false ? [] : config.peers.filter((p) => (options.startDelayMs?.(p) ?? 0) <= 0).map((p) => p.id);
+  const startLine = new StartLine(together, (id) => {
+    const child = children.get(id);
+    // A peer that is already going may have closed its end: the error comes to the callback, not as an 'error' event.
+    if (child?.connected) child.send(GO_MESSAGE, () => undefined);
+  });
   /** Peers waiting for their join time; cancelled if the run ends first. */
   const waiting = new Map<number, { timer: NodeJS.Timeout; cancel: () => void }>();
   const cancelWaiting = (): void => {
@@ -131,22 +144,29 @@ export async function runLocalSwarm(options: LocalSwarmOptions): Promise<LocalSw
     const args = ['run', '--id', String(peer.id), '--config', path.resolve(options.configDir), '--dir', dir, '--log-dir', dir, ...options.peerArgs, ...(options.argsFor?.(peer) ?? [])];
     const launcher = options.launcher?.(peer) ?? [];
     const stdio: StdioOptions = ['ignore', 'ignore', 'pipe', 'ipc'];
+    const env = startLine.isHeld(peer.id) ? { ...process.env, [START_TOGETHER_ENV]: '1' } : process.env;
     // The IPC channel is also the peer's lifeline: it ends itself when this process goes (see run-peer.ts).
     // The launcher execs node in place (ip netns exec does), so the IPC channel still reaches the peer.
-    const child = launcher.length > 0 ? spawn(launcher[0]!, [...launcher.slice(1), process.execPath, PEER_SCRIPT, ...args], { cwd: dir, stdio }) : fork(PEER_SCRIPT, args, { cwd: dir, stdio });
+    const child =
+      launcher.length > 0 ? spawn(launcher[0]!, [...launcher.slice(1), process.execPath, PEER_SCRIPT, ...args], { cwd: dir, stdio, env }) : fork(PEER_SCRIPT, args, { cwd: dir, stdio, env });
     children.set(peer.id, child);
     stderrTails.set(peer.id, '');
     child.stderr!.on('data', (chunk: Buffer) => {
       stderrTails.set(peer.id, (stderrTails.get(peer.id)! + chunk.toString()).slice(-4000));
     });
     child.on('message', (m: { kind?: string; at?: number; have?: number; total?: number; maxRssKiB?: number; cpuMicros?: number }) => {
+      if (m.kind === 'ready') startLine.ready(peer.id);
       if (m.kind === 'connected' && m.at !== undefined) firstConnectAt = Math.min(firstConnectAt ?? m.at, m.at);
       if (m.kind === 'progress' && m.have !== undefined && m.total !== undefined) options.onProgress?.(peer.id, m.have, m.total);
       if (m.kind === 'file-complete' && m.at !== undefined) completedAt.set(peer.id, m.at);
       if (m.kind === 'exit' && m.maxRssKiB !== undefined) peakRss.set(peer.id, m.maxRssKiB * 1024);
       if (m.kind === 'exit' && m.cpuMicros !== undefined) cpuMs.set(peer.id, m.cpuMicros / 1000);
     });
-    child.on('exit', (code, signal) => resolve({ id: peer.id, code, signal }));
+    child.on('exit', (code, signal) => {
+      // A peer that ended before it was ready must not hold the others back.
+      startLine.ready(peer.id);
+      resolve({ id: peer.id, code, signal });
+    });
   };
   const exits = config.peers.map(
     (peer) =>

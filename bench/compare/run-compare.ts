@@ -8,6 +8,7 @@ import { createRandomFile } from '../../app/swarm/file-digest';
 import { freePorts } from '../../app/swarm/free-ports';
 import { PACKAGE_ROOT } from '../../core/paths';
 import { parseSize } from '../../core/util/size';
+import { checkTargets, formatVerdicts, JobFigures } from './targets';
 
 /**
  * `npm run bench:compare`: the same swarm (1 seeder + 4 leechers on loopback)
@@ -164,6 +165,7 @@ async function main(): Promise<void> {
   const out = (line: string): boolean => process.stdout.write(`${line}\n`);
   out(`bench:compare on ${os.cpus().length} cores, node ${process.version}; ${SWARM_PEERS} peers (1 seeder) on loopback; seconds from the first connection until every leecher holds the file`);
   const table: string[] = [];
+  const figures: JobFigures[] = [];
   try {
     for (const job of jobs) {
       const work = path.join(root, `job-${job.fileSize}-${job.pieceSize}`);
@@ -197,6 +199,8 @@ async function main(): Promise<void> {
         return anchorMedian && key !== 'libtorrent' ? `${fmt(m)} (${(m / anchorMedian).toFixed(2)}x)` : fmt(m);
       };
       const rssOf = (key: string): string => (runs.has(key) ? `${Math.max(...runs.get(key)!.flatMap((r) => r.rssMiB)).toFixed(0)}` : '-');
+      const swarmlabRss = ['classic', 'tuned'].filter((k) => runs.has(k)).flatMap((k) => runs.get(k)!.flatMap((r) => r.rssMiB));
+      figures.push({ fileSize: job.fileSize, pieceSize: job.pieceSize, medianSeconds: med, peakRssMiB: swarmlabRss.length > 0 ? Math.max(...swarmlabRss) : undefined });
       table.push(`| ${job.label} (${job.rounds} rounds) | ${cell('classic')} | ${cell('tuned')} | ${cell('libtorrent')} | ${cell('webtorrent')} | ${rssOf('classic')} / ${rssOf('tuned')} |`);
       fs.rmSync(work, { recursive: true, force: true });
     }
@@ -207,6 +211,8 @@ async function main(): Promise<void> {
   out('| job | swarmlab classic | swarmlab `--pipeline 4 --strategy rarest-first` | libtorrent | WebTorrent | swarmlab peak RSS per peer, MiB (classic / tuned) |');
   out('|---|---|---|---|---|---|');
   for (const row of table) out(row);
+  out('');
+  for (const line of formatVerdicts(checkTargets(figures))) out(line);
 }
 
 main().catch((err: unknown) => {

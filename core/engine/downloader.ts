@@ -90,26 +90,33 @@ export class Downloader {
     const arrival = this.book.arrived(n, index);
     if (arrival === 'unrequested') {
       this.bus.emit({ kind: 'piece-discarded', peer: n.id, index, bytes: data.length, reason: 'unrequested' });
+      n.link.recycle?.(data);
       return;
     }
     this.onReceived(n, data.length);
     if (arrival === 'duplicate') {
       this.bus.emit({ kind: 'piece-discarded', peer: n.id, index, bytes: data.length, reason: 'duplicate' });
+      n.link.recycle?.(data);
       this.fill(n);
       return;
     }
     if (!this.integrity.accept(n, index, data)) {
       // Wrong bytes: never written, counted or announced; another neighbour will be asked.
+      n.link.recycle?.(data);
       this.book.corrupt(n, index);
       this.fillAll();
       return;
     }
     // Ask for the next piece before the disk write finishes, so the link stays busy.
     this.fill(n);
+    const bytes = data.length;
     this.store.write(index, data).then(
       () => {
         this.failedWrites = 0;
-        this.stored(n, index, data.length);
+        // The bytes go back to the link for a later piece only if the store copied them (and in time):
+        // a store that keeps the buffer it was given would see it overwritten. A failed write keeps it too.
+        if (this.store.copiesOnWrite === true) n.link.recycle?.(data);
+        this.stored(n, index, bytes);
       },
       (err: unknown) => {
         this.book.rejected(index);

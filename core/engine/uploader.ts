@@ -47,10 +47,15 @@ export class Uploader {
       while (n.serveQueue.length > 0 && !n.closed && !n.amChoking && !this.stopped) {
         const index = n.serveQueue.shift()!;
         const data = await this.store.read(index);
-        if (n.closed || n.amChoking) break;
-        await n.link.send(msg.piece(index, data));
-        this.onSent(n, data.length);
-        this.bus.emit({ kind: 'piece-uploaded', peer: n.id, index, bytes: data.length });
+        const bytes = data.length;
+        if (n.closed || n.amChoking) {
+          this.store.recycle?.(data);
+          break;
+        }
+        // The store may reuse the buffer once the link has handed its bytes to the OS, not before.
+        await n.link.send(msg.piece(index, data), () => this.store.recycle?.(data));
+        this.onSent(n, bytes);
+        this.bus.emit({ kind: 'piece-uploaded', peer: n.id, index, bytes });
       }
     } catch (err) {
       this.bus.emit({ kind: 'error', message: `cannot serve ${n.id}: ${errorText(err)}` });

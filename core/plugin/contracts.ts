@@ -112,11 +112,33 @@ export interface BandwidthLimits {
 
 // ---------------------------------------------------------------- storage
 
+/**
+ * Buffers and the store. `write` is given a buffer the peer received the
+ * piece in; `read` returns one the peer sends the piece from. To keep its
+ * memory flat the peer reuses piece-sized buffers, and a store says what may
+ * be reused:
+ * - `copiesOnWrite: true` declares that `write` has copied `data` (to disk,
+ *   or into memory of its own) by the time its promise resolves, and keeps
+ *   no reference to it. Only then is the buffer reused for a later piece (and
+ *   not if the write overran the store timeout: it may still be running).
+ *   Left out (the default, and what an unknown store gets), the store may
+ *   keep the buffer it was given: it is never reused, and the store may hold
+ *   it and serve it from `read` for as long as it likes.
+ * - `recycle(data)` is called with a buffer `read` returned once the peer no
+ *   longer reads it (its bytes were handed to the operating system, or it was
+ *   not sent): the store may reuse it for a later read. A store that returns
+ *   views of memory it keeps leaves `recycle` out. It may not be called for
+ *   every read (a connection that closes drops what it held).
+ */
 export interface PieceStore {
   /** Prepares the store and returns the pieces already held (all of them for a peer with `hasFile 1`). */
   open(): Promise<Bitfield>;
   read(index: number): Promise<Uint8Array>;
   write(index: number, data: Uint8Array): Promise<void>;
+  /** True if `write` copies `data` before it resolves and keeps no reference to it (see above). Default false. */
+  readonly copiesOnWrite?: boolean;
+  /** The peer is done with a buffer `read` returned (see above). Synchronous; optional. */
+  recycle?(data: Uint8Array): void;
   /** Called once, when every piece is written: makes the finished file visible. */
   complete(): Promise<void>;
   close(): Promise<void>;

@@ -17,6 +17,8 @@ export const TOKENS = {
   Transport: Symbol('Transport'),
   /** ConnectionSecurity: what the TCP transport wraps each connection in (plain, or mutual TLS). */
   ConnectionSecurity: Symbol('ConnectionSecurity'),
+  /** BufferPool: reused buffers the TCP transport reassembles received pieces in. */
+  PieceBuffers: Symbol('PieceBuffers'),
   // One token per plugin kind (the kind's name, in PascalCase); Loggers holds several.
   Strategy: Symbol('Strategy'),
   Choke: Symbol('Choke'),

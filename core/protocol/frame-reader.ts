@@ -2,17 +2,26 @@ import { LENGTH_PREFIX_BYTES } from './codec';
 import { HANDSHAKE_LENGTH } from './handshake';
 import { ProtocolError } from './protocol-error';
 
+/** Where a frame body that spans chunks is reassembled: a buffer of exactly `length` bytes. */
+export type FrameAllocator = (length: number) => Buffer;
+
 /**
  * Reassembles the byte stream of one connection into the 32-byte handshake
  * and then whole frame bodies, whatever the TCP chunking. A length field is
  * checked against `maxFrameLength` before anything is allocated for it.
+ * A body that lies within one chunk is a view into it; one that spans chunks
+ * is copied into a buffer from `allocate` (the transport passes a pool for
+ * piece frames, which it gets back once the engine is done with the piece).
  */
 export class FrameReader {
   private chunks: Buffer[] = [];
   private buffered = 0;
   private handshakeDone = false;
 
-  constructor(private readonly maxFrameLength: number) {}
+  constructor(
+    private readonly maxFrameLength: number,
+    private readonly allocate: FrameAllocator = Buffer.allocUnsafe,
+  ) {}
 
   /** Feeds bytes; calls `onHandshake` once, then `onFrame` per complete frame body. Throws ProtocolError. */
   push(chunk: Buffer, onHandshake: (bytes: Buffer) => void, onFrame: (body: Buffer) => void): void {
@@ -29,7 +38,7 @@ export class FrameReader {
       if (length > this.maxFrameLength) throw new ProtocolError(`frame length ${length} exceeds the largest possible message (${this.maxFrameLength})`);
       if (this.buffered < LENGTH_PREFIX_BYTES + length) return;
       this.take(LENGTH_PREFIX_BYTES);
-      onFrame(this.take(length));
+      onFrame(this.take(length, this.allocate));
     }
   }
 
@@ -50,7 +59,7 @@ export class FrameReader {
   }
 
   /** Removes and returns the next n buffered bytes, copying only when they span chunks. */
-  private take(n: number): Buffer {
+  private take(n: number, allocate: FrameAllocator = Buffer.allocUnsafe): Buffer {
     this.buffered -= n;
     const first = this.chunks[0]!;
     if (first.length > n) {
@@ -61,7 +70,7 @@ export class FrameReader {
       this.chunks.shift();
       return first;
     }
-    const out = Buffer.allocUnsafe(n);
+    const out = allocate(n);
     let filled = 0;
     while (filled < n) {
       const c = this.chunks[0]!;

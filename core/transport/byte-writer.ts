@@ -2,8 +2,12 @@ import * as net from 'node:net';
 
 /** Where a link's outgoing bytes go: straight into the socket, or through a delay stage first. */
 export interface ByteWriter {
-  /** Queues the buffers, in order; resolves when the writer can take more (backpressure). */
-  write(buffers: readonly Uint8Array[]): Promise<void>;
+  /**
+   * Queues the buffers, in order; resolves when the writer can take more (backpressure).
+   * `onWritten` is called once every buffer has been handed to the operating system (never if
+   * they are dropped): only then may the caller reuse them.
+   */
+  write(buffers: readonly Uint8Array[], onWritten?: () => void): Promise<void>;
   /** Ends the stream once everything written so far has gone out. */
   end(): void;
   /** The connection is gone: drop what is queued and release every waiting writer. */
@@ -27,7 +31,7 @@ export class SocketWriter implements ByteWriter {
 
   constructor(private readonly socket: net.Socket) {}
 
-  write(buffers: readonly Uint8Array[]): Promise<void> {
+  write(buffers: readonly Uint8Array[], onWritten?: () => void): Promise<void> {
     if (this.socket.destroyed) return RESOLVED;
     // Everything sent while the event loop handles one batch of reads (e.g. the `have`s for pieces that
     // arrived on several sockets, and the next requests) leaves in one writev per socket: on loopback
@@ -40,7 +44,11 @@ export class SocketWriter implements ByteWriter {
     }
     // Several buffers (a piece's header and its data) go out as parts of one writev: no copy.
     let accepted = true;
-    for (const b of buffers) accepted = this.socket.write(b);
+    const last = buffers.length - 1;
+    for (let i = 0; i < last; i++) accepted = this.socket.write(buffers[i]!);
+    // A stream completes its writes in order: the last buffer's callback means all of them are out.
+    // With an error (the socket was destroyed) the bytes may still be in a pending write: not reusable.
+    if (last >= 0) accepted = onWritten ? this.socket.write(buffers[last]!, (err) => void (err || onWritten())) : this.socket.write(buffers[last]!);
     if (accepted) return RESOLVED;
     if (!this.drained) {
       this.drained = new Promise((resolve) => {

@@ -83,8 +83,13 @@ class DelayQueue<T> {
 }
 
 /** Holds outgoing bytes for the delay, then hands them to the next writer (the socket). */
+interface HeldWrite {
+  readonly buffers: readonly Uint8Array[];
+  readonly onWritten: (() => void) | undefined;
+}
+
 export class DelayedWriter implements ByteWriter {
-  private readonly queue: DelayQueue<readonly Uint8Array[]>;
+  private readonly queue: DelayQueue<HeldWrite>;
   private waiting: Array<() => void> = [];
   private ending = false;
   private aborted = false;
@@ -93,15 +98,16 @@ export class DelayedWriter implements ByteWriter {
     private readonly next: ByteWriter,
     delayMs: number,
   ) {
-    this.queue = new DelayQueue<readonly Uint8Array[]>(delayMs, (buffers) => (this.aborted ? undefined : this.next.write(buffers)), () => this.wake());
+    // Dropped writes (abort) never call onWritten: their buffers are left to the garbage collector.
+    this.queue = new DelayQueue<HeldWrite>(delayMs, (held) => (this.aborted ? undefined : this.next.write(held.buffers, held.onWritten)), () => this.wake());
     this.queue.onEmpty = () => {
       if (this.ending && !this.aborted) this.next.end();
     };
   }
 
-  write(buffers: readonly Uint8Array[]): Promise<void> {
+  write(buffers: readonly Uint8Array[], onWritten?: () => void): Promise<void> {
     if (this.aborted) return RESOLVED;
-    this.queue.push(buffers, buffers.reduce((n, b) => n + b.length, 0));
+    this.queue.push({ buffers, onWritten }, buffers.reduce((n, b) => n + b.length, 0));
     if (this.queue.heldBytes <= WINDOW_BYTES) return RESOLVED;
     return new Promise((resolve) => this.waiting.push(resolve));
   }

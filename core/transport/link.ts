@@ -20,8 +20,21 @@ export interface NeighborLink {
   readonly messages$: Observable<Message>;
   /** Emits once when the link has closed, for whatever reason. */
   readonly closed$: Observable<LinkClosed>;
-  /** Sends a message; resolves when the link can take more (the socket buffer has drained). */
-  send(message: Message): Promise<void>;
+  /**
+   * Sends a message; resolves when the link can take more (the socket buffer has drained).
+   * `onSent`, if given, is called once the link no longer reads the message's bytes (they were
+   * handed to the operating system): the caller may then reuse a piece's buffer. A link may
+   * never call it (the message was dropped with the connection, or the link does not track
+   * its writes): the buffer is then left to the garbage collector.
+   */
+  send(message: Message, onSent?: () => void): Promise<void>;
+  /**
+   * The engine is done with the bytes of a `piece` message this link delivered: the piece was
+   * discarded, or written by a store that copied it, and nothing holds a reference to them.
+   * The link may reuse that memory for a later piece. Optional: a link that does not pool
+   * its buffers leaves it out.
+   */
+  recycle?(data: Uint8Array): void;
   /** Closes after pending writes are flushed. */
   close(reason: string): void;
 }

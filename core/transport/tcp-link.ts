@@ -13,6 +13,8 @@ import { RateLimiter } from '../plugin/contracts';
 import { ByteWriter, SocketWriter } from './byte-writer';
 import { looksLikeTls, SecurityMismatchError } from './connection-security';
 import { DelayedReader, DelayedWriter } from './delay-stage';
+import { BufferPool } from '../util/buffer-pool';
+import { Scavenger } from '../util/scavenger';
 
 /** How one side of a link behaves, beyond the handshake itself. */
 export interface LinkOptions {
@@ -22,6 +24,14 @@ export interface LinkOptions {
   readonly latencyMs?: number;
   /** What this side speaks ('plain' or 'tls'): names the mismatch when the other side opens with TLS. */
   readonly security?: string;
+  /**
+   * Where whole-piece frames that span socket reads are reassembled: the engine hands each
+   * piece back (NeighborLink.recycle) once nothing holds it, and a later piece reuses the
+   * memory. Shared by the peer's links. Without it every such piece gets a fresh buffer.
+   */
+  readonly pieceBuffers?: BufferPool;
+  /** Told the size of every socket read (Node allocates a buffer for each): frees them early. */
+  readonly scavenger?: Scavenger;
 }
 
 /**
@@ -41,7 +51,10 @@ export function handshakeSocket(
     socket.setNoDelay(true);
     const { limiter } = options;
     const latencyMs = options.latencyMs ?? 0;
-    const reader = new FrameReader(geometry.maxFrameLength);
+    const pool = options.pieceBuffers;
+    // Only full-size piece frames (the bulk of the bytes) come from the pool; the last, shorter piece does not.
+    const pieceFrameLength = 5 + geometry.pieceSize;
+    const reader = pool ? new FrameReader(geometry.maxFrameLength, (n) => (n === pieceFrameLength ? pool.take(n) : Buffer.allocUnsafe(n))) : new FrameReader(geometry.maxFrameLength);
     const gate = new ReadGate(socket);
     const socketWriter = new SocketWriter(socket);
     const writer: ByteWriter = latencyMs > 0 ? new DelayedWriter(socketWriter, latencyMs) : socketWriter;
@@ -73,7 +86,7 @@ export function handshakeSocket(
             const refusal = accept(remoteId);
             if (refusal) throw new ProtocolError(refusal);
             cleanup();
-            link = new TcpLink(socket, remoteId, direction, geometry, writer, limiter, delayed);
+            link = new TcpLink(socket, remoteId, direction, geometry, writer, limiter, delayed, pool);
             resolve(link);
           },
           (body) => link!.deliver(body),
@@ -84,7 +97,9 @@ export function handshakeSocket(
       }
     };
     delayed = latencyMs > 0 ? new DelayedReader(latencyMs, consume, () => gate.hold('window'), () => gate.release('window')) : undefined;
+    const scavenger = options.scavenger;
     const onData = (chunk: Buffer): void => {
+      scavenger?.allocated(chunk.length);
       if (link && limiter) throttleDownload(gate, limiter, chunk.length);
       if (delayed) delayed.push(chunk);
       else consume(chunk);
@@ -134,6 +149,7 @@ function throttleDownload(gate: ReadGate, limiter: RateLimiter, bytes: number): 
 
 interface Delayed {
   readonly message: Message;
+  readonly onSent: (() => void) | undefined;
   reserved: boolean;
   readonly done: () => void;
 }
@@ -156,6 +172,8 @@ export class TcpLink implements NeighborLink {
     private readonly limiter?: RateLimiter,
     /** The delay stage incoming bytes pass through, if this peer has latency. */
     private readonly delayedReader?: DelayedReader,
+    /** Where the reader got the buffers of reassembled pieces: recycle() gives them back. */
+    private readonly pieceBuffers?: BufferPool,
   ) {
     // What arrived before the close is still in the delay stage: the close takes its turn behind it.
     const afterDelay = (fn: () => void): void => (delayedReader ? delayedReader.then(fn) : fn());
@@ -176,26 +194,31 @@ export class TcpLink implements NeighborLink {
     this.socket.destroy();
   }
 
-  send(message: Message): Promise<void> {
+  /** Gives a reassembled piece's buffer back to the pool (ignored for any other buffer). */
+  recycle(data: Uint8Array): void {
+    this.pieceBuffers?.give(data);
+  }
+
+  send(message: Message, onSent?: () => void): Promise<void> {
     if (this.isClosed || this.socket.destroyed) return Promise.resolve();
     if (this.limiter) {
       // Piece data waits for the upload budget; whatever is sent after it waits behind it,
       // so the neighbour sees messages in the order they were sent.
-      if (this.delayed.length > 0) return this.enqueue(message, false);
+      if (this.delayed.length > 0) return this.enqueue(message, onSent, false);
       if (message.type === MessageType.Piece) {
         const wait = this.limiter.reserve('up', message.data.length, Date.now());
         if (wait > 0) {
-          const queued = this.enqueue(message, true);
+          const queued = this.enqueue(message, onSent, true);
           setTimeout(() => this.drainDelayed(), wait).unref();
           return queued;
         }
       }
     }
-    return this.write(message);
+    return this.write(message, onSent);
   }
 
-  private enqueue(message: Message, reserved: boolean): Promise<void> {
-    return new Promise<void>((resolve) => this.delayed.push({ message, reserved, done: resolve }));
+  private enqueue(message: Message, onSent: (() => void) | undefined, reserved: boolean): Promise<void> {
+    return new Promise<void>((resolve) => this.delayed.push({ message, onSent, reserved, done: resolve }));
   }
 
   private drainDelayed(): void {
@@ -215,13 +238,13 @@ export class TcpLink implements NeighborLink {
         }
       }
       this.delayed.shift();
-      void this.write(head.message).then(head.done);
+      void this.write(head.message, head.onSent).then(head.done);
     }
   }
 
-  private write(message: Message): Promise<void> {
+  private write(message: Message, onSent: (() => void) | undefined): Promise<void> {
     // A piece's header and data as two buffers of one writev: the piece's bytes are never copied.
-    return this.writer.write(message.type === MessageType.Piece ? [encodePieceHeader(message.index, message.data.length), message.data] : [encodeMessage(message)]);
+    return this.writer.write(message.type === MessageType.Piece ? [encodePieceHeader(message.index, message.data.length), message.data] : [encodeMessage(message)], onSent);
   }
 
 

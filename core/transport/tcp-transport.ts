@@ -7,6 +7,8 @@ import { PieceGeometry } from '../protocol/geometry';
 import { ProtocolError } from '../protocol/protocol-error';
 import { NeighborLink, Transport } from './link';
 import { RateLimiter } from '../plugin/contracts';
+import { BufferPool } from '../util/buffer-pool';
+import { Scavenger } from '../util/scavenger';
 import { handshakeSocket, TcpLink } from './tcp-link';
 import { TcpListener } from './tcp-listener';
 import { ConnectionSecurity, PLAIN_SECURITY, SecurityMismatchError } from './connection-security';
@@ -38,6 +40,10 @@ export interface TcpTransportOptions {
   readonly latencyMs?: number;
   /** Plain TCP (the classic protocol as is) or mutual TLS around it. Default plain. */
   readonly security?: ConnectionSecurity;
+  /** Reusable buffers for reassembling received pieces, shared by every link (see LinkOptions). */
+  readonly pieceBuffers?: BufferPool;
+  /** Frees Node's socket read buffers early (see Scavenger); shared by every link. */
+  readonly scavenger?: Scavenger;
 }
 
 /**
@@ -149,7 +155,13 @@ export class TcpTransport implements Transport {
         // The certificate proves an id: the classic handshake must claim that same id.
         const acceptCertified = (id: PeerId): string | undefined =>
           certifiedId !== undefined && id !== certifiedId ? `peer says it is ${id} but its certificate names ${certifiedId}` : accept(id);
-        return handshakeSocket(socket, self.id, geometry, direction, acceptCertified, timeoutMs, { limiter: this.options.limiter, latencyMs: this.options.latencyMs, security: this.security.name });
+        return handshakeSocket(socket, self.id, geometry, direction, acceptCertified, timeoutMs, {
+          limiter: this.options.limiter,
+          latencyMs: this.options.latencyMs,
+          security: this.security.name,
+          pieceBuffers: this.options.pieceBuffers,
+          scavenger: this.options.scavenger,
+        });
       })
       .then(
         (link) => {

@@ -6,6 +6,8 @@ import { ConfigError } from '../../core/config/config-error';
 import { hashFileName, hashFilePieces } from '../../core/integrity/piece-hashes';
 import { checkPieceData, checkSeedFile, fileSize, sharedFilePath } from './store-checks';
 import { PieceJournal, readJournal } from './piece-journal';
+import { preallocate } from './preallocate';
+import { BufferPool } from '../../core/util/buffer-pool';
 
 /**
  * The shared file itself, in `peer_<id>/`, read and written piece by piece at
@@ -34,6 +36,10 @@ export class FileStore implements PieceStore {
   private piecesHeld = 0;
   private slab: Buffer | undefined;
   private slabUsed = 0;
+  /** Read buffers of big pieces, back from the peer once sent (recycle()). */
+  private readonly readBuffers = new BufferPool(READ_BUFFERS_PER_SIZE, READ_BUFFERS_MAX_FREE_BYTES);
+  /** write() copies the piece into the file (writeSync) before it resolves and keeps nothing. */
+  readonly copiesOnWrite = true;
 
   constructor(private readonly ctx: PluginContext) {
     this.finalPath = sharedFilePath(ctx);
@@ -99,6 +105,8 @@ export class FileStore implements PieceStore {
         if (journal.matchesGeometry) for (const index of journal.pieces) held.set(index);
       }
     }
+    // A new file gets its blocks reserved up front (cheaper writes); an existing one keeps what it has.
+    if (existing === undefined) await preallocate(this.partPath, common.fileSize);
     if (existing !== common.fileSize) await this.handle.truncate(common.fileSize);
     // What is trusted now is made durable before the new journal says so.
     if (!held.isEmpty) await this.handle.datasync();
@@ -147,7 +155,7 @@ export class FileStore implements PieceStore {
   async read(index: number): Promise<Uint8Array> {
     const { geometry } = this.ctx;
     const length = geometry.lengthOf(index);
-    const buf = this.slice(length);
+    const buf = length >= POOLED_READ_BYTES ? this.readBuffers.take(length) : this.slice(length);
     const bytesRead = fs.readSync(this.requireHandle().fd, buf, 0, length, geometry.offsetOf(index));
     if (bytesRead !== length) throw new Error(`${this.currentPath()}: short read of piece ${index} (${bytesRead} of ${length} bytes)`);
     return buf;
@@ -215,6 +223,11 @@ export class FileStore implements PieceStore {
     return buf;
   }
 
+  /** The peer has sent a piece read() returned: a big one's buffer serves a later read. */
+  recycle(data: Uint8Array): void {
+    this.readBuffers.give(data);
+  }
+
   private requireHandle(): fs.promises.FileHandle {
     if (!this.handle) throw new Error(`${this.currentPath()} is not open`);
     return this.handle;
@@ -226,6 +239,16 @@ export class FileStore implements PieceStore {
 }
 
 const SLAB_BYTES = 1 << 20;
+/**
+ * Pieces this big are read into reused buffers: each would otherwise be garbage the moment it
+ * is sent, and V8 collects such external memory late (tens of MiB with 256 KiB pieces).
+ * Smaller ones come from the slabs, which already keep the number of buffers down.
+ */
+const POOLED_READ_BYTES = 64 * 1024;
+/** Enough for every piece being sent at once to the few neighbours we upload to. */
+const READ_BUFFERS_PER_SIZE = 8;
+/** ... holding at most this much (one buffer at least): huge pieces keep fewer. */
+const READ_BUFFERS_MAX_FREE_BYTES = 4 * 1024 * 1024;
 /** How often the pieces recorded since the last time are made durable (a power cut loses at most this much). */
 const JOURNAL_SYNC_MS = 5000;
 

@@ -21,6 +21,8 @@ export class MemoryStore implements PieceStore {
   /** Pieces in `data`. */
   private held: Bitfield | undefined;
   private completed = false;
+  /** write() copies the piece into the store's own buffer and keeps no reference to the one it was given. */
+  readonly copiesOnWrite = true;
 
   constructor(private readonly ctx: PluginContext) {
     this.finalPath = sharedFilePath(ctx);

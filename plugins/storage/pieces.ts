@@ -36,6 +36,8 @@ export class PiecesStore implements PieceStore {
   private piecesWritten = 0;
   private completed = false;
   private completing: Promise<void> | undefined;
+  /** write() copies the piece into its file (writeFileSync) before it resolves and keeps nothing. */
+  readonly copiesOnWrite = true;
 
   constructor(private readonly ctx: PluginContext) {
     this.finalPath = sharedFilePath(ctx);

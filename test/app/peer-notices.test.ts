@@ -4,16 +4,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { hashFileName, hashFilePieces } from '../../core/integrity/piece-hashes';
 import { freePorts } from '../helpers/ports';
-import { Running, start } from '../helpers/processes';
+import { Running, start, killedAfterEach } from '../helpers/processes';
 
 describe('a peer that never hangs silently', function () {
   this.timeout(40000);
   let dir: string;
-  const running: Running[] = [];
-  afterEach(() => {
-    for (const r of running.splice(0)) if (r.child.exitCode === null) r.child.kill('SIGKILL');
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const running = killedAfterEach(() => dir);
 
   it('reports an unresolvable neighbour at once, whom it waits for after 10 s, and with --timeout gives up saying what it lacked (exit 1)', async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swarmlab-wait-'));

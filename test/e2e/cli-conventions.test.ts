@@ -50,6 +50,7 @@ describe('command-line conventions', function () {
       [['sim', '--bogus'], "error: unknown option '--bogus'\nRun 'peer sim --help' for usage.\n"],
       [['hashes', 'x'], "error: required option '--piece-size <size>' not specified\nRun 'peer hashes --help' for usage.\n"],
       [['plugins', 'test'], "error: missing required argument 'plugin'\nRun 'peer plugins test --help' for usage.\n"],
+      [['tls'], "error: peer tls needs a command: 'peer tls init <config-dir>'\nRun 'peer tls --help' for usage.\n"],
     ];
     for (const [args, stderr] of cases) expect(run(PEER, args), args.join(' ')).to.deep.equal({ code: 2, stdout: '', stderr });
     // A misspelt command is not taken for an argument of the default command (run).

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePorts } from '../helpers/ports';
-import { failFast, jsonlRuns, Running, start, until } from '../helpers/processes';
+import { failFast, jsonlRuns, Running, start, until, killedAfterEach } from '../helpers/processes';
 
 const IDS = [1001, 1002, 1003, 1004, 1005];
 const VICTIM = 1003;
@@ -21,11 +21,7 @@ function lastCount(log: string): number {
 describe('resume: a leecher killed with SIGKILL at several moments of a real 5-process swarm', function () {
   this.timeout(120000);
   let dir: string;
-  const running: Running[] = [];
-  afterEach(() => {
-    for (const r of running.splice(0)) if (r.child.exitCode === null) r.child.kill('SIGKILL');
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const running = killedAfterEach(() => dir);
 
   it('restarts where it was: the swarm completes, every copy is identical, and it fetches only what it was missing plus what it had asked for', async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swarmlab-kill-'));

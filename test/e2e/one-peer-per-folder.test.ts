@@ -3,16 +3,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePorts } from '../helpers/ports';
-import { fileHas, Running, snapshot, start, until } from '../helpers/processes';
+import { fileHas, Running, snapshot, start, until, killedAfterEach } from '../helpers/processes';
 
 describe('one peer per folder', function () {
   this.timeout(60000);
   let dir: string;
-  const running: Running[] = [];
-  afterEach(() => {
-    for (const r of running.splice(0)) if (r.child.exitCode === null) r.child.kill('SIGKILL');
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const running = killedAfterEach(() => dir);
 
   it('a second instance exits 1 naming the running one, which keeps every byte of its files and log and still finishes', async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swarmlab-lock-'));

@@ -54,6 +54,8 @@ describe('a 5-peer swarm of separate processes', function () {
     }
     expect(result.ok).to.equal(true);
     expect(formatSummary(result)).to.match(/^peer 1002 .* peak RSS \d+\.\d MiB  CPU \d+\.\d\d s$/m);
+    // The seeder's copy is the reference the others are checked against.
+    expect(formatSummary(result)).to.match(/^peer 1001   exit 0  seeder   original  [0-9a-f]{16}…/m);
     const original = fs.readFileSync(path.join(dir, 'peer_1001', 'TheFile.dat'));
     expect(original.length).to.equal(fileSize);
     for (const id of ids.slice(1)) expect(fs.readFileSync(path.join(dir, `peer_${id}`, 'TheFile.dat')).equals(original)).to.equal(true);

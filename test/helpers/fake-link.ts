@@ -17,6 +17,8 @@ export class FakeLink implements NeighborLink {
   private readonly closed = new ReplaySubject<LinkClosed>(1);
   readonly closed$: Observable<LinkClosed> = this.closed.asObservable();
   closedWith: string | undefined;
+  /** Piece buffers the engine handed back (recycle()), in order. */
+  readonly recycled: Uint8Array[] = [];
   private held: Array<() => void> | undefined;
 
   constructor(readonly remoteId: PeerId, readonly direction: 'outbound' | 'inbound' = 'inbound') {}
@@ -30,6 +32,10 @@ export class FakeLink implements NeighborLink {
 
   close(reason: string): void {
     this.end({ reason, violation: false });
+  }
+
+  recycle(data: Uint8Array): void {
+    this.recycled.push(data);
   }
 
   /** The neighbour sends us a message. */

@@ -27,6 +27,21 @@ export function start(args: readonly string[], cwd: string, command?: string): R
   return r;
 }
 
+/**
+ * For a suite whose tests start processes in a temp folder: returns the list
+ * to push them onto; after each test every one still running is killed and
+ * the folder (`folderOf()`, if set) is removed.
+ */
+export function killedAfterEach(folderOf: () => string | undefined): Running[] {
+  const running: Running[] = [];
+  afterEach(() => {
+    for (const r of running.splice(0)) if (r.child.exitCode === null) r.child.kill('SIGKILL');
+    const dir = folderOf();
+    if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return running;
+}
+
 /** Polls `check` every 25 ms until it returns true; fails after `timeoutMs` or when `running` exits first. */
 export async function until(what: string, check: () => boolean, timeoutMs = 15000, running?: Running): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -4,7 +4,9 @@ import * as path from 'node:path';
 import { SwarmEvent } from '../../core/events';
 import { DEFAULT_MANIFEST } from '../../core/paths';
 import { readManifest } from '../../core/plugin/plugin-registry';
-import { composePeer, ComposedPeer, PluginSelection } from '../../app/compose/compose-peer';
+import { composePeer, ComposedPeer, PeerOptions, PluginSelection } from '../../app/compose/compose-peer';
+import { PieceGeometry } from '../../core/protocol/geometry';
+import { freePorts } from './ports';
 
 export interface FixturePeer {
   readonly id: number;
@@ -21,8 +23,39 @@ export interface FixtureOptions {
   readonly optimisticInterval?: number;
 }
 
+/** What `SwarmFixture.onFreePorts` needs: how many peers (ids 1001, 1002, ...) and the file; short choking intervals by default. */
+export interface LocalSwarmShape {
+  readonly peers: number;
+  /** The first `seeders` peers have the file. Default 1. */
+  readonly seeders?: number;
+  readonly fileSize: number;
+  readonly pieceSize: number;
+  readonly preferred?: number;
+  /** Seconds; default 0.2 (a test swarm rechokes often). */
+  readonly unchokingInterval?: number;
+  /** Seconds; default 0.4. */
+  readonly optimisticInterval?: number;
+}
+
 /** A temp folder with common.cfg, peer_info.cfg and a random file for every seeder. */
 export class SwarmFixture {
+  /**
+   * A swarm of separate peers on free loopback ports: peer 1001 + i listens on
+   * `ports[i]`, the first `seeders` have the file.
+   */
+  static async onFreePorts(shape: LocalSwarmShape): Promise<SwarmFixture> {
+    const ports = await freePorts(shape.peers);
+    const seeders = shape.seeders ?? 1;
+    return new SwarmFixture({
+      peers: ports.map((port, i) => ({ id: 1001 + i, port, hasFile: i < seeders })),
+      fileSize: shape.fileSize,
+      pieceSize: shape.pieceSize,
+      preferred: shape.preferred,
+      unchokingInterval: shape.unchokingInterval ?? 0.2,
+      optimisticInterval: shape.optimisticInterval ?? 0.4,
+    });
+  }
+
   readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swarmlab-'));
   readonly content: Buffer;
 
@@ -49,6 +82,15 @@ export class SwarmFixture {
     }
   }
 
+  /** The listening port of each peer, in the order of the peer file. */
+  get ports(): number[] {
+    return this.options.peers.map((p) => p.port);
+  }
+
+  get geometry(): PieceGeometry {
+    return new PieceGeometry(this.options.fileSize, this.options.pieceSize);
+  }
+
   fileOf(id: number): string {
     return path.join(this.dir, `peer_${id}`, 'TheFile.dat');
   }
@@ -71,6 +113,7 @@ export class SwarmFixture {
       endgame: options.endgame,
       storeTimeoutMs: options.storeTimeoutMs,
       requestTimeoutMs: options.requestTimeoutMs,
+      register: options.register,
       verbose: false,
       listenHost: '127.0.0.1',
       seed: 7 + id,
@@ -93,6 +136,8 @@ export interface PeerTuning {
   readonly endgame?: boolean;
   readonly storeTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
+  /** Replaces providers in the peer's container (e.g. TOKENS.Storage with a store of the test's own). */
+  readonly register?: PeerOptions['register'];
 }
 
 export class RunningPeer {

@@ -5,18 +5,14 @@ import * as path from 'node:path';
 import { hashFileName, hashFilePieces } from '../../core/integrity/piece-hashes';
 import { PACKAGE_ROOT } from '../../core/paths';
 import { freePorts } from '../helpers/ports';
-import { jsonlRuns, listening, Running, start, until } from '../helpers/processes';
+import { jsonlRuns, listening, Running, start, until, killedAfterEach } from '../helpers/processes';
 
 const PYTHON_PEER = path.join(PACKAGE_ROOT, 'test', 'interop', 'classic_peer.py');
 
 describe('piece integrity against a lying peer', function () {
   this.timeout(90000);
   let dir: string;
-  const running: Running[] = [];
-  afterEach(() => {
-    for (const r of running.splice(0)) if (r.child.exitCode === null) r.child.kill('SIGKILL');
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const running = killedAfterEach(() => dir);
 
   it('a liar (claims the whole file, answers with random bytes) and a Python peer that relays its garbage: every swarmlab copy ends right', async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swarmlab-liar-'));

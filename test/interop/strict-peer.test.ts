@@ -4,18 +4,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PACKAGE_ROOT } from '../../core/paths';
 import { freePorts } from '../helpers/ports';
-import { failFast, fileHas, jsonlRuns, listening, Running, start, until } from '../helpers/processes';
+import { failFast, fileHas, jsonlRuns, listening, Running, start, until, killedAfterEach } from '../helpers/processes';
 
 const PYTHON_PEER = path.join(PACKAGE_ROOT, 'test', 'interop', 'classic_peer.py');
 
 describe('reconnecting without breaking strict implementations', function () {
   this.timeout(60000);
   let dir: string;
-  const running: Running[] = [];
-  afterEach(() => {
-    for (const r of running.splice(0)) if (r.child.exitCode === null) r.child.kill('SIGKILL');
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const running = killedAfterEach(() => dir);
 
   it('never dials a peer again that closed the link once both held the whole file (it would take the call for the next peer of its file and exit)', async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swarmlab-strict-'));

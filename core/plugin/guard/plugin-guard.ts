@@ -38,6 +38,7 @@ interface PendingStoreOp {
   readonly operation: string;
   readonly deadline: number;
   readonly timeoutMs: number;
+  readonly onOverdue: (() => void) | undefined;
 }
 
 /**
@@ -80,8 +81,8 @@ export class PluginGuard {
   }
 
   store(inner: PieceStore): PieceStore {
-    const deadline = <T>(operation: string, run: () => Promise<T>, timeoutMs?: number): Promise<T> => this.deadline(operation, run, timeoutMs);
-    return new GuardedStore(inner, deadline, this.settings.wholeFileTimeoutMs, this.scheduler, this.settings.storeTimeoutMs);
+    const deadline = <T>(operation: string, run: () => Promise<T>, timeoutMs?: number, onOverdue?: () => void): Promise<T> => this.deadline(operation, run, timeoutMs, onOverdue);
+    return new GuardedStore(inner, deadline, this.settings.wholeFileTimeoutMs, this.scheduler, this.settings.storeTimeoutMs, this.reporter(`storage "${this.settings.pluginNames.storage}"`));
   }
 
   /** `name`: the name or path the logger was chosen by (several loggers may run at once). */
@@ -93,10 +94,10 @@ export class PluginGuard {
    * Runs a store operation under a deadline: if it has not settled in time,
    * `storeTimeouts$` emits. One watchdog sweep (`checkOverdue`) serves all
    * pending operations: a timer per piece read or write would cost more than
-   * the operation itself.
+   * the operation itself. `onOverdue` is called if it overran (before `storeTimeouts$` emits).
    */
-  deadline<T>(operation: string, run: () => Promise<T>, timeoutMs = this.settings.storeTimeoutMs): Promise<T> {
-    const pending: PendingStoreOp = { operation, deadline: this.scheduler.now() + timeoutMs, timeoutMs };
+  deadline<T>(operation: string, run: () => Promise<T>, timeoutMs = this.settings.storeTimeoutMs, onOverdue?: () => void): Promise<T> {
+    const pending: PendingStoreOp = { operation, deadline: this.scheduler.now() + timeoutMs, timeoutMs, onOverdue };
     this.pendingStoreOps.add(pending);
     const settled = (): void => void this.pendingStoreOps.delete(pending);
     let result: Promise<T>;
@@ -115,6 +116,7 @@ export class PluginGuard {
     for (const op of this.pendingStoreOps) {
       if (op.deadline > now) continue;
       this.pendingStoreOps.delete(op);
+      op.onOverdue?.();
       const label = `storage "${this.settings.pluginNames.storage}"`;
       const message = `${op.operation} did not answer within ${op.timeoutMs} ms`;
       this.report(label, message);

@@ -9,8 +9,9 @@ import { readManifest } from '../../../core/plugin/plugin-registry';
 import { TOKENS } from '../../../core/plugin/tokens';
 import { msg } from '../../../core/protocol/messages';
 import { SimScheduler } from '../../../core/sim/sim-scheduler';
-import { advance, FakeTransport } from '../../helpers/fake-link';
+import { advance, FakeLink, FakeTransport } from '../../helpers/fake-link';
 import { SwarmFixture } from '../../helpers/swarm-fixture';
+import { ArrayStore } from '../../helpers/array-store';
 
 /**
  * The engine as a whole on a transport with no sockets and on virtual time:
@@ -128,5 +129,61 @@ describe('core/engine/PeerEngine (no sockets, virtual time)', () => {
     await peer.run;
     expect(peer.events.find((e) => e.kind === 'piece-discarded')).to.include({ reason: 'unrequested', index: 0 });
     expect(peer.outcome()).to.equal(`rejected: storage "file": write(${index}) did not answer within 30000 ms`);
+  });
+
+  describe('hands received piece buffers back to their link (NeighborLink.recycle) only when nothing holds them', () => {
+    /** Plays a seeder to peer 1002 until it has asked for `pieces` pieces; returns the buffers it was sent. */
+    async function feed(peer: ReturnType<typeof start>, pieces: number): Promise<{ link: FakeLink; sent: Uint8Array[] }> {
+      await peer.started();
+      const link = peer.transport.connect(1001, 'outbound');
+      const stray = Buffer.from(fx.piece(3));
+      link.receive(msg.piece(3, stray)); // nobody asked for it: discarded, so reusable at once
+      link.receive(msg.bitfield(Bitfield.full(4).toBytes()));
+      link.receive(msg.unchoke());
+      await advance(peer.scheduler, 1);
+      const sent: Uint8Array[] = [stray];
+      for (let i = 0; i < pieces; i++) {
+        const request = link.take().find((m) => m.startsWith('request '));
+        expect(request, `request number ${i + 1}`).to.not.equal(undefined);
+        const index = Number(request!.split(' ')[1]);
+        const data = Buffer.from(fx.piece(index));
+        sent.push(data);
+        link.receive(msg.piece(index, data));
+        await advance(peer.scheduler, 1);
+      }
+      return { link, sent };
+    }
+
+    it('a store that copies (the file store) gets every piece after its write; so does a discarded one', async () => {
+      const peer = start(1002);
+      const { link, sent } = await feed(peer, 4);
+      await peer.run;
+      expect(peer.outcome()).to.equal('resolved');
+      expect(link.recycled).to.have.length(5);
+      for (const data of sent) expect(link.recycled, 'each buffer, once').to.include(data);
+      expect(fs.readFileSync(fx.fileOf(1002)).equals(fx.content)).to.equal(true);
+    });
+
+    it('a store that may keep the buffer (no copiesOnWrite) never has it taken back', async () => {
+      const keeping = new ArrayStore(4);
+      const peer = start(1002, (c) => c.register(TOKENS.Storage, { useValue: keeping }));
+      const { link, sent } = await feed(peer, 4);
+      await peer.run;
+      expect(peer.outcome()).to.equal('resolved');
+      expect(link.recycled, 'only the discarded piece').to.deep.equal([sent[0]]);
+    });
+
+    it('a write that overran the store timeout is never recycled, even when it completes later', async () => {
+      const slow = Object.assign(new ArrayStore(4), { copiesOnWrite: true, holdWrites: true });
+      const peer = start(1002, (c) => c.register(TOKENS.Storage, { useValue: slow }));
+      const { link, sent } = await feed(peer, 1);
+      await advance(peer.scheduler, 31_000);
+      await peer.run;
+      expect(peer.outcome()).to.match(/did not answer within 30000 ms/);
+      slow.releaseWrites();
+      await new Promise((r) => setImmediate(r));
+      expect(slow.log.filter((l) => l.startsWith('write '))).to.have.length(1);
+      expect(link.recycled, 'only the discarded piece').to.deep.equal([sent[0]]);
+    });
   });
 });

@@ -2,10 +2,8 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PieceGeometry } from '../../../core/protocol/geometry';
 import { downloadsIn } from '../../helpers/classic-log';
 import { PeerProcess } from '../../helpers/peer-process';
-import { freePorts } from '../../helpers/ports';
 import { SwarmFixture } from '../../helpers/swarm-fixture';
 
 const OPT_OUT = 'SWARMLAB_SKIP_ROOT_TESTS';
@@ -31,20 +29,8 @@ describe('fault: the data folder runs out of space mid-transfer', function () {
   });
 
   it('stops the download with one clear error and exit 1, never promotes the .part, and resumes once space is freed', async () => {
-    const ports = await freePorts(2);
-    const fileSize = 1_000_000;
-    const pieceSize = 16384;
-    const geometry = new PieceGeometry(fileSize, pieceSize);
-    fx = new SwarmFixture({
-      peers: [
-        { id: 1001, port: ports[0]!, hasFile: true },
-        { id: 1002, port: ports[1]!, hasFile: false },
-      ],
-      fileSize,
-      pieceSize,
-      unchokingInterval: 0.2,
-      optimisticInterval: 0.4,
-    });
+    fx = await SwarmFixture.onFreePorts({ peers: 2, fileSize: 1_000_000, pieceSize: 16384 });
+    const { geometry } = fx;
     // The leecher's data folder is a 256 KiB tmpfs: full after about a quarter of the file.
     const data = path.join(fx.dir, 'small-disk');
     fs.mkdirSync(data);

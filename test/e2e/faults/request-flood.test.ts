@@ -2,10 +2,8 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import { Bitfield } from '../../../core/bitfield';
 import { encodeMessage } from '../../../core/protocol/codec';
-import { PieceGeometry } from '../../../core/protocol/geometry';
 import { MessageType, msg } from '../../../core/protocol/messages';
 import { PeerProcess } from '../../helpers/peer-process';
-import { freePorts } from '../../helpers/ports';
 import { ScriptedPeer } from '../../helpers/scripted-peer';
 import { SwarmFixture } from '../../helpers/swarm-fixture';
 
@@ -23,22 +21,8 @@ describe('fault: a request flood from one neighbour', function () {
   });
 
   it('keeps the seeder\'s memory bounded while another neighbour downloads the right bytes', async () => {
-    const ports = await freePorts(3);
-    const fileSize = 2_000_000;
-    const pieceSize = 16384;
-    const geometry = new PieceGeometry(fileSize, pieceSize);
-    fx = new SwarmFixture({
-      peers: [
-        { id: 1001, port: ports[0]!, hasFile: true },
-        { id: 1002, port: ports[1]!, hasFile: false },
-        { id: 1003, port: ports[2]!, hasFile: false },
-      ],
-      fileSize,
-      pieceSize,
-      preferred: 2,
-      unchokingInterval: 0.2,
-      optimisticInterval: 0.4,
-    });
+    fx = await SwarmFixture.onFreePorts({ peers: 3, fileSize: 2_000_000, pieceSize: 16384, preferred: 2 });
+    const { ports, geometry } = fx;
     // The leecher downloads slowly enough that the whole transfer happens under the flood.
     const seeder = new PeerProcess(1001, fx.dir);
     peers = [seeder];

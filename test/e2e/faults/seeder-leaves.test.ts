@@ -1,10 +1,8 @@
 import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PieceGeometry } from '../../../core/protocol/geometry';
 import { downloadsIn } from '../../helpers/classic-log';
 import { PeerProcess } from '../../helpers/peer-process';
-import { freePorts } from '../../helpers/ports';
 import { ScriptedPeer } from '../../helpers/scripted-peer';
 import { SwarmFixture } from '../../helpers/swarm-fixture';
 
@@ -20,21 +18,14 @@ describe('fault: the only seeder leaves mid-transfer', function () {
 
   it('the leechers complete from each other once every piece is among them, and every copy is right', async () => {
     const ids = [1001, 1002, 1003, 1004];
-    const ports = await freePorts(ids.length);
     const numPieces = 100;
-    fx = new SwarmFixture({
-      peers: ids.map((id, i) => ({ id, port: ports[i]!, hasFile: i === 0 })),
-      fileSize: numPieces * 1000 - 300,
-      pieceSize: 1000,
-      preferred: 3,
-      unchokingInterval: 0.2,
-      optimisticInterval: 0.4,
-    });
+    fx = await SwarmFixture.onFreePorts({ peers: ids.length, fileSize: numPieces * 1000 - 300, pieceSize: 1000, preferred: 3 });
+    const { ports } = fx;
     // Each leecher downloads at most 40 KiB/s and, rarest-first, asks the seeder for what none of
     // them has: every piece is among them well before any of them could hold all.
     const seeder = new PeerProcess(1001, fx.dir);
     peers = [seeder];
-    (await ScriptedPeer.connect(ports[0]!, new PieceGeometry(fx.options.fileSize, fx.options.pieceSize))).destroy();
+    (await ScriptedPeer.connect(ports[0]!, fx.geometry)).destroy();
     const pipeline = 4;
     peers.push(...ids.slice(1).map((id) => new PeerProcess(id, fx.dir, ['--download-rate', '40KiB', '--strategy', 'rarest-first', '--pipeline', String(pipeline)])));
     const logOf = (id: number): string => path.join(fx.dir, `log_peer_${id}.log`);
@@ -82,14 +73,7 @@ describe('fault: the only seeder leaves mid-transfer', function () {
 
   it('a leecher that joins after the only seeder left completes from another leecher and exits', async () => {
     const ids = [1001, 1002, 1003];
-    const ports = await freePorts(ids.length);
-    fx = new SwarmFixture({
-      peers: ids.map((id, i) => ({ id, port: ports[i]!, hasFile: i === 0 })),
-      fileSize: 20_000,
-      pieceSize: 1000,
-      unchokingInterval: 0.2,
-      optimisticInterval: 0.4,
-    });
+    fx = await SwarmFixture.onFreePorts({ peers: ids.length, fileSize: 20_000, pieceSize: 1000 });
     const seeder = new PeerProcess(1001, fx.dir);
     const first = new PeerProcess(1002, fx.dir);
     peers = [seeder, first];

@@ -2,11 +2,9 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Bitfield } from '../../../core/bitfield';
-import { PieceGeometry } from '../../../core/protocol/geometry';
 import { MessageType, msg } from '../../../core/protocol/messages';
 import { downloadsIn } from '../../helpers/classic-log';
 import { PeerProcess } from '../../helpers/peer-process';
-import { freePorts } from '../../helpers/ports';
 import { ScriptedPeer } from '../../helpers/scripted-peer';
 import { SwarmFixture } from '../../helpers/swarm-fixture';
 
@@ -25,22 +23,8 @@ describe('fault: a neighbour that takes requests and never answers', function ()
   });
 
   it('times the request out, fetches the piece elsewhere, and reports the stall once', async () => {
-    const ports = await freePorts(3);
-    const fileSize = 60_000;
-    const pieceSize = 1000;
-    const geometry = new PieceGeometry(fileSize, pieceSize);
-    fx = new SwarmFixture({
-      peers: [
-        { id: 1001, port: ports[0]!, hasFile: true },
-        { id: 1002, port: ports[1]!, hasFile: false },
-        { id: 1003, port: ports[2]!, hasFile: false },
-      ],
-      fileSize,
-      pieceSize,
-      preferred: 3,
-      unchokingInterval: 0.2,
-      optimisticInterval: 0.4,
-    });
+    fx = await SwarmFixture.onFreePorts({ peers: 3, fileSize: 60_000, pieceSize: 1000, preferred: 3 });
+    const { ports, geometry } = fx;
     // 1002 is the silent one: it claims every piece, unchokes, takes requests and never sends a piece.
     const listener = ScriptedPeer.listen(ports[1]!, geometry);
     closeListener = listener.close;

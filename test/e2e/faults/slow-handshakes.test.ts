@@ -4,7 +4,6 @@ import * as net from 'node:net';
 import { PieceGeometry } from '../../../core/protocol/geometry';
 import { encodeHandshake } from '../../../core/protocol/handshake';
 import { PeerProcess } from '../../helpers/peer-process';
-import { freePorts } from '../../helpers/ports';
 import { ScriptedPeer } from '../../helpers/scripted-peer';
 import { SwarmFixture } from '../../helpers/swarm-fixture';
 
@@ -69,19 +68,8 @@ describe('fault: half-open connections and handshakes sent a byte a second', fun
   });
 
   it('a handshake timeout frees each slot, and a hundred of them do not stop the swarm', async () => {
-    const ports = await freePorts(3);
-    fx = new SwarmFixture({
-      peers: [
-        { id: 1001, port: ports[0]!, hasFile: true },
-        { id: 1002, port: ports[1]!, hasFile: false },
-        { id: 1003, port: ports[2]!, hasFile: false },
-      ],
-      fileSize: 300_000,
-      pieceSize: 1000,
-      preferred: 2,
-      unchokingInterval: 0.2,
-      optimisticInterval: 0.4,
-    });
+    fx = await SwarmFixture.onFreePorts({ peers: 3, fileSize: 300_000, pieceSize: 1000, preferred: 2 });
+    const { ports } = fx;
     const timeout = ['--handshake-timeout', '1'];
     const seeder = new PeerProcess(1001, fx.dir, timeout);
     peers = [seeder];

@@ -191,6 +191,31 @@ describe('plugins/storage (every store)', () => {
     });
   });
 
+  describe('file (read buffers of big pieces)', () => {
+    it('reuses a read buffer the peer gave back (recycle), and only that one, with the right bytes', async () => {
+      const big = 64 * 1024;
+      const bigContent = contentOf(4 * big + 10);
+      const bigPiece = (i: number): Buffer => bigContent.subarray(i * big, Math.min(bigContent.length, (i + 1) * big));
+      fs.mkdirSync(path.dirname(finalFile(SEEDER)), { recursive: true });
+      fs.writeFileSync(finalFile(SEEDER), bigContent);
+      const store = file.create(storeContext(dir, SEEDER, bigContent.length, big));
+      open.push(store);
+      await store.open();
+      const first = await store.read(0);
+      expect(Buffer.from(first).equals(bigPiece(0))).to.equal(true);
+      const second = await store.read(1);
+      expect(second.buffer, 'the first is still out: not reused').to.not.equal(first.buffer);
+      store.recycle!(first);
+      const third = await store.read(2);
+      expect(third.buffer, 'the buffer given back serves the next read').to.equal(first.buffer);
+      expect(Buffer.from(third).equals(bigPiece(2))).to.equal(true);
+      expect(Buffer.from(second).equals(bigPiece(1)), 'a buffer still out is untouched').to.equal(true);
+      store.recycle!(pieceOf(0)); // not one of its buffers: ignored
+      const last = await store.read(4);
+      expect(Buffer.from(last).equals(bigPiece(4))).to.equal(true);
+    });
+  });
+
   describe('memory (its own rules)', () => {
     it('touches the disk only on complete()', async () => {
       const store = create(memory, LEECHER);

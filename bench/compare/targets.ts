@@ -1,0 +1,103 @@
+/**
+ * Issue 12's targets, checked against one `bench:compare` run: each is met,
+ * not met (with the measured figure and what the profiles say stands in the
+ * way, docs/performance.md), or not measured (its job or system was not run).
+ */
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+/** What one job of the run measured: medians (seconds) per system key, and the largest peak RSS (MiB) of any swarmlab peer. */
+export interface JobFigures {
+  readonly fileSize: number;
+  readonly pieceSize: number;
+  readonly medianSeconds: ReadonlyMap<string, number>;
+  readonly peakRssMiB?: number;
+}
+
+export interface Verdict {
+  readonly target: string;
+  readonly status: 'met' | 'NOT met' | 'not measured';
+  /** The figure the verdict rests on. */
+  readonly measured: string;
+  /** For a target not met: what stands in the way (docs/performance.md says more). */
+  readonly obstacle?: string;
+}
+
+const RSS_LIMIT_MIB = 100;
+/** "Flat": the 1 GiB job's peak within this factor of the 256 MiB job's (same piece size, 4x the file). */
+const FLAT_FACTOR = 1.1;
+
+const SMALL_PIECES_OBSTACLE =
+  'CPU-bound on 2 cores: five Node processes spend ~3 s of CPU on what libtorrent does in ~0.9 s in one process; ' +
+  'every 16 KiB piece is a round trip plus a `have` to each neighbour and a classic log line, and the profile is flat ' +
+  '(system calls ~20%, Node streams ~15%, GC ~5%, the engine and logger the rest)';
+const BIG_PIECES_OBSTACLE =
+  'moving bytes on one JavaScript thread per peer: socket reads and writes, the file writes and the reassembly of each ' +
+  'piece from 64 KiB socket reads, where libtorrent writes from disk threads and uses both cores';
+
+function find(jobs: readonly JobFigures[], fileSize: number, pieceSize: number): JobFigures | undefined {
+  return jobs.find((j) => j.fileSize === fileSize && j.pieceSize === pieceSize);
+}
+
+function ratioVerdict(target: string, job: JobFigures | undefined, systems: readonly string[], limit: number, obstacle: string, maxSeconds?: number): Verdict {
+  const anchor = job?.medianSeconds.get('libtorrent');
+  const measured = systems.map((s) => ({ s, t: job?.medianSeconds.get(s) })).filter((x): x is { s: string; t: number } => x.t !== undefined);
+  if (!job || anchor === undefined || measured.length === 0) return { target, status: 'not measured', measured: 'job or system not run' };
+  const parts = measured.map(({ s, t }) => `${s} ${(t / anchor).toFixed(2)}x (${t.toFixed(2)} s)`);
+  const met = measured.every(({ t }) => t / anchor <= limit && (maxSeconds === undefined || t < maxSeconds));
+  return { target, status: met ? 'met' : 'NOT met', measured: parts.join(', '), obstacle: met ? undefined : obstacle };
+}
+
+/** The verdict on every target of issue 12 for the jobs of one run. */
+export function checkTargets(jobs: readonly JobFigures[]): Verdict[] {
+  const small = find(jobs, 20 * MiB, 16 * 1024);
+  const mid = find(jobs, 256 * MiB, 256 * 1024);
+  const big = find(jobs, GiB, 256 * 1024);
+  const verdicts: Verdict[] = [
+    ratioVerdict('20 MiB / 16 KiB, classic <= 1.0x libtorrent', small, ['classic'], 1.0, SMALL_PIECES_OBSTACLE),
+    ratioVerdict('20 MiB / 16 KiB, --pipeline 4 --strategy rarest-first <= 0.6x', small, ['tuned'], 0.6, SMALL_PIECES_OBSTACLE),
+    ratioVerdict('256 MiB <= 0.5x libtorrent', mid, ['classic', 'tuned'], 0.5, BIG_PIECES_OBSTACLE),
+    ratioVerdict('1 GiB <= 0.5x libtorrent and under 10 s', big, ['classic', 'tuned'], 0.5, BIG_PIECES_OBSTACLE, 10),
+  ];
+  const withRss = jobs.filter((j) => j.peakRssMiB !== undefined);
+  if (withRss.length === 0) {
+    verdicts.push({ target: `peak RSS of every peer < ${RSS_LIMIT_MIB} MiB`, status: 'not measured', measured: 'no swarmlab run' });
+  } else {
+    const worst = Math.max(...withRss.map((j) => j.peakRssMiB!));
+    const under = worst < RSS_LIMIT_MIB;
+    verdicts.push({
+      target: `peak RSS of every peer < ${RSS_LIMIT_MIB} MiB`,
+      status: under ? 'met' : 'NOT met',
+      measured: withRss.map((j) => `${label(j)} ${j.peakRssMiB!.toFixed(0)} MiB`).join(', '),
+      obstacle: under ? undefined : 'piece buffers: V8 frees a buffer only after a collection, and big pieces make few collections',
+    });
+  }
+  if (mid?.peakRssMiB === undefined || big?.peakRssMiB === undefined) {
+    verdicts.push({ target: 'peak RSS flat from 256 MiB to 1 GiB', status: 'not measured', measured: 'needs the 256 MiB and 1 GiB jobs' });
+  } else {
+    const flat = big.peakRssMiB <= mid.peakRssMiB * FLAT_FACTOR;
+    verdicts.push({
+      target: `peak RSS flat from 256 MiB to 1 GiB (within ${Math.round((FLAT_FACTOR - 1) * 100)}%)`,
+      status: flat ? 'met' : 'NOT met',
+      measured: `${mid.peakRssMiB.toFixed(0)} -> ${big.peakRssMiB.toFixed(0)} MiB`,
+      obstacle: flat ? undefined : 'memory grows with the file: look for per-piece state kept for the whole run',
+    });
+  }
+  return verdicts;
+}
+
+function label(j: JobFigures): string {
+  const size = (n: number): string => (n >= GiB ? `${n / GiB} GiB` : n >= MiB ? `${n / MiB} MiB` : `${n / 1024} KiB`);
+  return `${size(j.fileSize)}/${size(j.pieceSize)}`;
+}
+
+/** The verdicts as lines for the terminal. */
+export function formatVerdicts(verdicts: readonly Verdict[]): string[] {
+  const lines = ['targets (issue 12; what stands in the way: docs/performance.md):'];
+  for (const v of verdicts) {
+    lines.push(`  ${v.status.padEnd(12)} ${v.target}: ${v.measured}`);
+    if (v.obstacle) lines.push(`  ${''.padEnd(12)} in the way: ${v.obstacle}`);
+  }
+  return lines;
+}
