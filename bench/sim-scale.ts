@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     progressEveryMs: 1000,
     onProgress: (p) => {
       sampleHeap();
-      if (p.virtualMs % 60_000 === 0) process.stderr.write(`  virtual ${(p.virtualMs / 1000).toFixed(0)} s: ${p.completed}/${p.peers} complete, wall ${(p.wallMs / 1000).toFixed(1)} s\n`);
+      if (p.virtualMs % 10_000 === 0) process.stderr.write(`  virtual ${(p.virtualMs / 1000).toFixed(0)} s: ${p.completed}/${p.peers} complete, wall ${(p.wallMs / 1000).toFixed(1)} s\n`);
     },
   });
   sampleHeap();
