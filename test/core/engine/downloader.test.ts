@@ -68,6 +68,23 @@ describe('core/engine/Downloader (no sockets)', () => {
     expect(kinds('piece-downloaded').map((e) => e.kind === 'piece-downloaded' && [e.peer, e.index, e.have, e.total])).to.deep.equal([[2, 0, 2, 3]]);
   });
 
+  it('after a piece is stored, a neighbour told "not interested" hears only the have; one never told anything hears where we stand', async () => {
+    const { downloader, add } = setUp([1]);
+    const told = add(2, [1]);
+    const source = add(3, [0]);
+    const silent = add(4, [0, 2]);
+    downloader.updateInterest(told.n);
+    downloader.updateInterest(source.n);
+    downloader.fill(source.n);
+    expect(told.link.take()).to.deep.equal(['not interested']);
+    source.link.take();
+    downloader.received(source.n, 0, new Uint8Array(2));
+    await settle();
+    expect(told.link.take(), 'holding more cannot make us want something of it').to.deep.equal(['have 0']);
+    expect(silent.link.take()).to.deep.equal(['have 0', 'interested']);
+    expect(source.link.take()).to.deep.equal(['have 0', 'not interested']);
+  });
+
   it('discards an unrequested piece (never written, not counted) and a second copy (counted, not written)', async () => {
     const { downloader, add, store, received, kinds } = setUp([1, 2], { pipeline: 1, endgame: true });
     const a = add(2, [0]);
