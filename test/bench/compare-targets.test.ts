@@ -23,10 +23,11 @@ describe('bench:compare targets', () => {
     expect(classic.obstacle).to.match(/CPU-bound/);
     expect(byTarget.get('20 MiB / 16 KiB, --pipeline 4 --strategy rarest-first <= 0.6x')!.status).to.equal('met');
     expect(byTarget.get('256 MiB <= 0.5x libtorrent')!.status).to.equal('met');
-    // 1 GiB: both ratios under 0.5x, but classic takes 11 s: the 10 s bound fails it.
-    const big = byTarget.get('1 GiB <= 0.5x libtorrent and under 10 s')!;
+    // 1 GiB: both ratios under 0.5x, but classic takes 11 s: the ratio target is met, the 10 s one is not.
+    expect(byTarget.get('1 GiB <= 0.5x libtorrent')!.status).to.equal('met');
+    const big = byTarget.get('1 GiB in under 10 s')!;
     expect(big.status).to.equal('NOT met');
-    expect(big.measured).to.equal('classic 0.46x (11.00 s), tuned 0.38x (9.00 s)');
+    expect(big.measured).to.equal('classic 11.00 s, tuned 9.00 s');
     expect(byTarget.get('peak RSS of every peer < 100 MiB')!.status).to.equal('met');
     expect(byTarget.get('peak RSS flat from 20 MiB to 1 GiB (every job within 10 MiB)')!.status).to.equal('met');
     const text = formatVerdicts(verdicts).join('\n');
