@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import * as net from 'node:net';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { PieceGeometry } from '../../../core/protocol/geometry';
 import { Message, MessageType } from '../../../core/protocol/messages';
 import { WINDOW_BYTES } from '../../../core/transport/delay-stage';
-import { handshakeSocket, TcpLink } from '../../../core/transport/tcp-link';
+import { TcpLink } from '../../../core/transport/tcp-link';
+import { LinkPairs } from '../../helpers/link-pairs';
 
 /**
  * The latency stage on real sockets: what a peer sends and receives waits its
@@ -14,29 +14,14 @@ import { handshakeSocket, TcpLink } from '../../../core/transport/tcp-link';
 describe('latency on real links (delay stage)', function () {
   this.timeout(20000);
   const geometry = new PieceGeometry(64 * 1024 * 1024, 256 * 1024);
-  let server: net.Server;
-  const links: TcpLink[] = [];
+  const pairs = new LinkPairs();
+  afterEach(() => pairs.closeAll());
 
   /** Two handshaken links over loopback, with the given one-way latencies. */
   async function pair(latencyA: number, latencyB: number): Promise<[TcpLink, TcpLink]> {
-    server = net.createServer();
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as net.AddressInfo).port;
-    const accepted = new Promise<net.Socket>((r) => server.once('connection', r));
-    const socketA = net.connect(port, '127.0.0.1');
-    const socketB = await accepted;
-    const [a, b] = await Promise.all([
-      handshakeSocket(socketA, 1, geometry, 'outbound', () => undefined, 5000, { latencyMs: latencyA }),
-      handshakeSocket(socketB, 2, geometry, 'inbound', () => undefined, 5000, { latencyMs: latencyB }),
-    ]);
-    links.push(a, b);
+    const { a, b } = await pairs.open(geometry, { latencyMs: latencyA }, { latencyMs: latencyB });
     return [a, b];
   }
-
-  afterEach(async () => {
-    for (const l of links.splice(0)) l.close('test over');
-    await new Promise<void>((r) => server.close(() => r()));
-  });
 
   it('delivers in order, latencyA + latencyB after sending', async () => {
     const [a, b] = await pair(60, 90);

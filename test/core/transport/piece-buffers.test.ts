@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import * as net from 'node:net';
 import { firstValueFrom } from 'rxjs';
 import { PieceGeometry } from '../../../core/protocol/geometry';
 import { Message, MessageType, msg } from '../../../core/protocol/messages';
-import { handshakeSocket, LinkOptions, TcpLink } from '../../../core/transport/tcp-link';
+import { LinkOptions } from '../../../core/transport/tcp-link';
+import { LinkPair, LinkPairs } from '../../helpers/link-pairs';
 import { BufferPool } from '../../../core/util/buffer-pool';
 
 type Piece = Extract<Message, { type: MessageType.Piece }>;
@@ -15,28 +15,10 @@ type Piece = Extract<Message, { type: MessageType.Piece }>;
  */
 describe('piece buffers on real links', function () {
   this.timeout(20000);
-  let server: net.Server;
-  const links: TcpLink[] = [];
+  const pairs = new LinkPairs();
+  afterEach(() => pairs.closeAll());
 
-  async function pair(geometry: PieceGeometry, optionsB: LinkOptions = {}): Promise<{ a: TcpLink; b: TcpLink; socketB: net.Socket }> {
-    server = net.createServer();
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as net.AddressInfo).port;
-    const accepted = new Promise<net.Socket>((r) => server.once('connection', r));
-    const socketA = net.connect(port, '127.0.0.1');
-    const socketB = await accepted;
-    const [a, b] = await Promise.all([
-      handshakeSocket(socketA, 1, geometry, 'outbound', () => undefined, 5000),
-      handshakeSocket(socketB, 2, geometry, 'inbound', () => undefined, 5000, optionsB),
-    ]);
-    links.push(a, b);
-    return { a, b, socketB };
-  }
-
-  afterEach(async () => {
-    for (const l of links.splice(0)) l.close('test over');
-    await new Promise<void>((r) => server.close(() => r()));
-  });
+  const pair = (geometry: PieceGeometry, optionsB: LinkOptions = {}): Promise<LinkPair> => pairs.open(geometry, {}, optionsB);
 
   const bytes = (length: number, seed: number): Buffer => {
     const b = Buffer.allocUnsafe(length);
