@@ -43,8 +43,13 @@ function find(jobs: readonly JobFigures[], fileSize: number, pieceSize: number):
   return jobs.find((j) => j.fileSize === fileSize && j.pieceSize === pieceSize);
 }
 
+/** The median of each of `systems` that ran this job. */
+function mediansOf(job: JobFigures | undefined, systems: readonly string[]): Array<{ s: string; t: number }> {
+  return systems.map((s) => ({ s, t: job?.medianSeconds.get(s) })).filter((x): x is { s: string; t: number } => x.t !== undefined);
+}
+
 function timeVerdict(target: string, job: JobFigures | undefined, systems: readonly string[], maxSeconds: number, obstacle: string): Verdict {
-  const measured = systems.map((s) => ({ s, t: job?.medianSeconds.get(s) })).filter((x): x is { s: string; t: number } => x.t !== undefined);
+  const measured = mediansOf(job, systems);
   if (measured.length === 0) return { target, status: 'not measured', measured: 'job or system not run' };
   const met = measured.every(({ t }) => t < maxSeconds);
   return { target, status: met ? 'met' : 'NOT met', measured: measured.map(({ s, t }) => `${s} ${t.toFixed(2)} s`).join(', '), obstacle: met ? undefined : obstacle };
@@ -52,7 +57,7 @@ function timeVerdict(target: string, job: JobFigures | undefined, systems: reado
 
 function ratioVerdict(target: string, job: JobFigures | undefined, systems: readonly string[], limit: number, obstacle: string): Verdict {
   const anchor = job?.medianSeconds.get('libtorrent');
-  const measured = systems.map((s) => ({ s, t: job?.medianSeconds.get(s) })).filter((x): x is { s: string; t: number } => x.t !== undefined);
+  const measured = mediansOf(job, systems);
   if (!job || anchor === undefined || measured.length === 0) return { target, status: 'not measured', measured: 'job or system not run' };
   const parts = measured.map(({ s, t }) => `${s} ${(t / anchor).toFixed(2)}x (${t.toFixed(2)} s)`);
   const met = measured.every(({ t }) => t / anchor <= limit);
