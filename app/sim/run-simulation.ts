@@ -166,7 +166,8 @@ function withVirtualStore(manifest: readonly ManifestEntry[]): readonly Manifest
   return [...manifest, { kind: 'storage', name: 'virtual', module, description: 'simulation only: remembers which pieces it holds, stores no bytes' }];
 }
 
-interface PeerSlot {
+/** One simulated peer: its engine and what the run tracks of it. */
+export interface PeerSlot {
   readonly index: number;
   readonly id: number;
   readonly seeder: boolean;
@@ -188,41 +189,199 @@ interface PeerSlot {
  * given the SimScheduler instead of the async scheduler and a SimTransport
  * instead of TCP, with the 'virtual' store and the 'silent' logger.
  */
-export async function simulate(options: SimulationOptions): Promise<SimulationResult> {
-  const wallStart = performance.now();
+export interface RunPlan {
+  readonly n: number;
+  readonly seeders: number;
+  readonly seed: number;
+  readonly fullMesh: boolean;
+  readonly shapes: readonly SimPeerShape[];
+  readonly ids: readonly number[];
+  readonly manifest: readonly ManifestEntry[];
+  readonly collectAll: boolean;
+  readonly kept: ReadonlySet<SwarmEventKind>;
+  readonly busKinds: readonly SwarmEventKind[] | undefined;
+  readonly neighborSets: readonly (readonly number[])[];
+  /** For each peer, the indices of the peers it dials when it joins. */
+  readonly dials: readonly (readonly number[])[];
+}
+
+/** What every part of a run derives from its options alone (the same in every worker of a parallel run). */
+export function planRun(options: SimulationOptions): RunPlan {
   const n = options.peers;
   if (!Number.isInteger(n) || n < 2) throw new RangeError(`a simulated swarm needs at least 2 peers, got ${n}`);
   const seeders = options.seeders ?? 1;
   if (!Number.isInteger(seeders) || seeders < 1 || seeders > n) throw new RangeError(`seeders must be 1..${n}, got ${seeders}`);
   const seed = options.seed ?? 1;
   const degree = options.degree ?? 30;
-  const fullMesh = degree >= n - 1;
   const shapeOf = (i: number): SimPeerShape =>
     typeof options.shapes === 'function' ? options.shapes(i) : (options.shapes?.[i] ?? { latencyMs: 0, joinMs: 0 });
   const shapes = Array.from({ length: n }, (_, i) => shapeOf(i));
-  const ids = shapes.map((_, i) => FIRST_ID + i);
-
-  const scheduler = new SimScheduler({ quantumMs: options.timeQuantumMs ?? 1 });
-  const network = new SimNetwork(scheduler, { sendBufferBytes: options.sendBufferBytes, interleaveBytes: options.interleaveBytes });
-  const manifest = withVirtualStore(options.manifest ?? readManifest(DEFAULT_MANIFEST));
   const collectAll = options.collect === undefined || options.collect === 'all';
   const kept = new Set<SwarmEventKind>(collectAll ? [] : (options.collect as readonly SwarmEventKind[]));
-  // The engines' buses carry only what is kept and what the run itself watches (progress, completion):
-  // at 10,000 peers the rest (a `have-received` per have) is most of the events and read by nobody.
-  const busKinds = collectAll ? undefined : [...new Set<SwarmEventKind>([...kept, 'piece-downloaded', 'file-complete'])];
-
   const neighborSets = randomNeighborSets(n, degree, new SeededRandom(mixSeed(seed, 0x70707)));
-  const dials = dialPlan(neighborSets, shapes.map((s) => s.joinMs));
-
-  const configDir = writeSimConfig({
-    ids,
+  return {
+    n,
     seeders,
+    seed,
+    fullMesh: degree >= n - 1,
+    shapes,
+    ids: shapes.map((_, i) => FIRST_ID + i),
+    manifest: withVirtualStore(options.manifest ?? readManifest(DEFAULT_MANIFEST)),
+    collectAll,
+    kept,
+    // The engines' buses carry only what is kept and what the run itself watches (progress, completion):
+    // at 10,000 peers the rest (a `have-received` per have) is most of the events and read by nobody.
+    busKinds: collectAll ? undefined : [...new Set<SwarmEventKind>([...kept, 'piece-downloaded', 'file-complete'])],
+    neighborSets,
+    dials: dialPlan(neighborSets, shapes.map((s) => s.joinMs)),
+  };
+}
+
+/** Writes the run's config folder (the caller removes it). */
+export function writeRunConfig(plan: RunPlan, options: SimulationOptions): string {
+  return writeSimConfig({
+    ids: [...plan.ids],
+    seeders: plan.seeders,
     fileSize: options.fileSize,
     pieceSize: options.pieceSize,
     preferredNeighbors: options.preferredNeighbors ?? 3,
     unchokingIntervalS: options.unchokingIntervalS ?? 5,
     optimisticIntervalS: options.optimisticIntervalS ?? 10,
   });
+}
+
+/**
+ * Composes peer `index` on `network` (the real engine and plugins) and tells
+ * `watch` each event its bus carries that the run keeps or watches.
+ */
+export function composeSlot(
+  plan: RunPlan,
+  options: SimulationOptions,
+  configDir: string,
+  swarmConfig: ReturnType<typeof loadSwarmConfig>,
+  network: SimNetwork,
+  index: number,
+  watch: (slot: PeerSlot, e: SwarmEvent) => void,
+): PeerSlot {
+  const shape = plan.shapes[index]!;
+  const id = plan.ids[index]!;
+  const transport = network.addPeer({ id, upload: shape.upload, download: shape.download, latencyMs: shape.latencyMs });
+  const setup: SimPeerSetup = options.peerSetup?.(index) ?? options;
+  const composed = composePeer({
+    config: swarmConfig,
+    id,
+    configDir,
+    dataDir: configDir,
+    logDir: configDir,
+    manifest: plan.manifest,
+    selection: { ...setup.selection, storage: 'virtual', loggers: ['silent'] },
+    pipeline: setup.pipeline ?? 1,
+    endgame: setup.endgame,
+    // The link's rates, for plugins that plan with them (a strategic choke policy's upload budget).
+    limits: { upload: shape.upload, download: shape.download },
+    requestTimeoutMs: options.requestTimeoutMs,
+    verbose: false,
+    seed: mixSeed(plan.seed, index + 1),
+    scheduler: network.scheduler,
+    transport,
+    eventKinds: plan.busKinds,
+  });
+  const slot: PeerSlot = {
+    index,
+    id,
+    seeder: index < plan.seeders,
+    shape,
+    engine: composed.engine,
+    events: [],
+    dials: plan.dials[index]!.map((i) => plan.ids[i]!),
+    completedMs: index < plan.seeders ? shape.joinMs : undefined,
+    started: false,
+    aborted: false,
+    settled: false,
+    outcome: 'not-started',
+  };
+  const { events } = slot;
+  const { collectAll, kept } = plan;
+  composed.events.events$.subscribe((e) => {
+    if (collectAll || kept.has(e.kind)) events.push(e);
+    watch(slot, e);
+  });
+  return slot;
+}
+
+/** Marks a peer's engine as ended (`failure`: why it did not finish by itself). */
+export function settleSlot(slot: PeerSlot, failure?: string): void {
+  slot.settled = true;
+  if (failure === undefined) slot.outcome = 'finished';
+  else if (slot.aborted) slot.outcome = 'stopped';
+  else {
+    slot.outcome = 'failed';
+    slot.failure = failure;
+  }
+}
+
+/** Starts a peer's engine (its settling is reported to `settled`). */
+export function startSlot(slot: PeerSlot, settled: (slot: PeerSlot, failure?: string) => void): void {
+  slot.started = true;
+  slot.engine.run().then(
+    () => settled(slot),
+    (err: unknown) => settled(slot, err instanceof Error ? err.message : String(err)),
+  );
+}
+
+/** Aborts every started engine that has not ended. */
+export function abortSlots(slots: readonly PeerSlot[], reason: string): void {
+  for (const slot of slots) {
+    if (slot.settled || !slot.started || slot.aborted) continue;
+    slot.aborted = true;
+    void slot.engine.abort(reason);
+  }
+}
+
+/** After the event loop ended: lets aborted engines settle (promise continuations only), marks those that do not. */
+export async function awaitSettled(slots: readonly PeerSlot[]): Promise<void> {
+  for (let turn = 0; turn < 100 && slots.some((s) => s.started && !s.settled); turn++) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  for (const s of slots.filter((x) => x.started && !x.settled)) {
+    s.outcome = 'failed';
+    s.failure = 'did not stop when aborted';
+  }
+}
+
+/** One peer's result, from its slot and its node on the network. */
+export function slotResult(slot: PeerSlot, network: SimNetwork, plan: RunPlan): SimPeerResult {
+  const node = network.node(slot.id);
+  return {
+    id: slot.id,
+    index: slot.index,
+    seeder: slot.seeder,
+    className: slot.shape.className,
+    joinMs: slot.shape.joinMs,
+    completedMs: slot.completedMs,
+    bytesSent: node.bytesSent,
+    bytesReceived: node.bytesReceived,
+    degree: plan.neighborSets[slot.index]!.length,
+    outcome: slot.outcome,
+    failure: slot.failure,
+    events: slot.events,
+  };
+}
+
+/**
+ * Runs a whole swarm in this process on virtual time: every peer is the real
+ * engine with the real plugins (composed by composePeer, as `peer run` does),
+ * given the SimScheduler instead of the async scheduler and a SimTransport
+ * instead of TCP, with the 'virtual' store and the 'silent' logger.
+ */
+export async function simulate(options: SimulationOptions): Promise<SimulationResult> {
+  const wallStart = performance.now();
+  const plan = planRun(options);
+  const { n, seeders, fullMesh } = plan;
+
+  const scheduler = new SimScheduler({ quantumMs: options.timeQuantumMs ?? 1 });
+  const network = new SimNetwork(scheduler, { sendBufferBytes: options.sendBufferBytes, interleaveBytes: options.interleaveBytes });
+  const configDir = writeRunConfig(plan, options);
   const swarmConfig = loadSwarmConfig(configDir);
 
   let remaining = n - seeders;
@@ -240,67 +399,22 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     if (!fullMesh) stopAll('simulation complete');
   };
   const stopAll = (reason: string): void => {
-    for (const slot of slots) {
-      if (slot.settled || !slot.started || slot.aborted) continue;
-      slot.aborted = true;
-      void slot.engine.abort(reason);
-    }
+    abortSlots(slots, reason);
     scheduler.stop();
+  };
+  const watch = (slot: PeerSlot, e: SwarmEvent): void => {
+    if (e.kind === 'piece-downloaded') lastProgressMs = e.at;
+    else if (e.kind === 'file-complete' && slot.completedMs === undefined) {
+      slot.completedMs = e.at;
+      if (--remaining === 0) {
+        swarmCompleteMs = e.at;
+        finish();
+      }
+    }
   };
 
   try {
-    for (let index = 0; index < n; index++) {
-      const shape = shapes[index]!;
-      const id = ids[index]!;
-      const transport = network.addPeer({ id, upload: shape.upload, download: shape.download, latencyMs: shape.latencyMs });
-      const setup: SimPeerSetup = options.peerSetup?.(index) ?? options;
-      const composed = composePeer({
-        config: swarmConfig,
-        id,
-        configDir,
-        dataDir: configDir,
-        logDir: configDir,
-        manifest,
-        selection: { ...setup.selection, storage: 'virtual', loggers: ['silent'] },
-        pipeline: setup.pipeline ?? 1,
-        endgame: setup.endgame,
-        // The link's rates, for plugins that plan with them (a strategic choke policy's upload budget).
-        limits: { upload: shape.upload, download: shape.download },
-        requestTimeoutMs: options.requestTimeoutMs,
-        verbose: false,
-        seed: mixSeed(seed, index + 1),
-        scheduler,
-        transport,
-        eventKinds: busKinds,
-      });
-      const slot: PeerSlot = {
-        index,
-        id,
-        seeder: index < seeders,
-        shape,
-        engine: composed.engine,
-        events: [],
-        dials: dials[index]!.map((i) => ids[i]!),
-        completedMs: index < seeders ? shape.joinMs : undefined,
-        started: false,
-        aborted: false,
-        settled: false,
-        outcome: 'not-started',
-      };
-      slots.push(slot);
-      const events = slot.events;
-      composed.events.events$.subscribe((e) => {
-        if (collectAll || kept.has(e.kind)) events.push(e);
-        if (e.kind === 'piece-downloaded') lastProgressMs = e.at;
-        else if (e.kind === 'file-complete' && slot.completedMs === undefined) {
-          slot.completedMs = e.at;
-          if (--remaining === 0) {
-            swarmCompleteMs = e.at;
-            finish();
-          }
-        }
-      });
-    }
+    for (let index = 0; index < n; index++) slots.push(composeSlot(plan, options, configDir, swarmConfig, network, index, watch));
   } catch (err) {
     fs.rmSync(configDir, { recursive: true, force: true });
     throw err;
@@ -308,14 +422,8 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   const setupWallMs = performance.now() - wallStart;
 
   const settle = (slot: PeerSlot, failure?: string): void => {
-    slot.settled = true;
+    settleSlot(slot, failure);
     settledCount++;
-    if (failure === undefined) slot.outcome = 'finished';
-    else if (slot.aborted) slot.outcome = 'stopped';
-    else {
-      slot.outcome = 'failed';
-      slot.failure = failure;
-    }
     if (finishing && settledCount === n) scheduler.stop();
   };
 
@@ -323,11 +431,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   const joiner: SimTarget<PeerSlot> = {
     fire(slot) {
       joined++;
-      slot.started = true;
-      slot.engine.run().then(
-        () => settle(slot),
-        (err: unknown) => settle(slot, err instanceof Error ? err.message : String(err)),
-      );
+      startSlot(slot, settle);
       for (const other of slot.dials) network.connect(slot.id, other);
     },
   };
@@ -361,13 +465,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     if (settledCount < n) {
       stopAll(stats.reason === 'time-limit' ? 'time limit' : 'simulation over');
       // Aborting settles through promise continuations only (the store closes at once).
-      for (let turn = 0; turn < 100 && slots.some((s) => s.started && !s.settled); turn++) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
-      for (const s of slots.filter((x) => x.started && !x.settled)) {
-        s.outcome = 'failed';
-        s.failure = 'did not stop when aborted';
-      }
+      await awaitSettled(slots);
     }
   } finally {
     scheduler.clear();
@@ -384,22 +482,6 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     events: stats.events,
     instants: stats.instants,
     fullMesh,
-    peers: slots.map((s) => {
-      const node = network.node(s.id);
-      return {
-        id: s.id,
-        index: s.index,
-        seeder: s.seeder,
-        className: s.shape.className,
-        joinMs: s.shape.joinMs,
-        completedMs: s.completedMs,
-        bytesSent: node.bytesSent,
-        bytesReceived: node.bytesReceived,
-        degree: neighborSets[s.index]!.length,
-        outcome: s.outcome,
-        failure: s.failure,
-        events: s.events,
-      };
-    }),
+    peers: slots.map((s) => slotResult(s, network, plan)),
   };
 }

@@ -4,6 +4,7 @@ import { frameSize } from '../protocol/codec';
 import { Message } from '../protocol/messages';
 import { LinkClosed, NeighborLink, Transport } from '../transport/link';
 import { SimTarget } from './event-queue';
+import { MailReceiver, SimMail } from './sim-mail';
 import { SimInbox } from './sim-inbox';
 import { SimScheduler } from './sim-scheduler';
 
@@ -37,6 +38,14 @@ export interface SimNetworkOptions {
    * slow uplink. Default 1 KiB.
    */
   readonly interleaveBytes?: number;
+  /**
+   * Set when the swarm is split across worker threads (a parallel run): this
+   * network runs the peers of worker `worker` (it still knows every peer's
+   * link rates and delay) and every message goes through `mail`, booked on
+   * the receiver's downlink by the receiver's worker at the end of the window.
+   */
+  readonly mail?: SimMail;
+  readonly worker?: number;
 }
 
 /** Bytes a message takes on the wire, as the codec frames it. */
@@ -49,6 +58,30 @@ type Fin = typeof FIN;
 /** Time to check whether this end's sent messages have all left the uplink (resolves a waiting send()). */
 const DRAIN: unique symbol = Symbol('DRAIN');
 type Drain = typeof DRAIN;
+
+/**
+ * Books a message on the receiver's downlink (see SimNode) and returns when it
+ * is in: when the downlink has taken it and its last byte is through, never
+ * before `notBefore` (what the same connection sent earlier: TCP keeps order).
+ */
+function bookDownlink(remote: SimNode, start: number, upEnd: number, delayMs: number, size: number, small: boolean, notBefore: number): number {
+  const downTime = size / remote.downPerMs;
+  let downStart: number;
+  if (small) {
+    downStart = start + delayMs;
+    remote.downFreeAt = (remote.downFreeAt > downStart ? remote.downFreeAt : downStart) + downTime;
+  } else {
+    // Cut-through: the downlink takes the bytes in from when the first arrives and it has taken in what was
+    // booked before, at its own rate.
+    const firstByte = start + delayMs;
+    downStart = remote.downFreeAt > firstByte ? remote.downFreeAt : firstByte;
+    remote.downFreeAt = downStart + downTime;
+  }
+  remote.bytesReceived += size;
+  let arrival = downStart + downTime;
+  if (arrival < upEnd + delayMs) arrival = upEnd + delayMs;
+  return arrival < notBefore ? notBefore : arrival;
+}
 
 /**
  * One simulated peer's access link: an uplink and a downlink, each a FIFO
@@ -100,6 +133,14 @@ class PendingConnection implements SimTarget<undefined> {
   fire(): void {
     const a = this.dialer.transport;
     const b = this.acceptor.transport;
+    const network = this.dialer.network;
+    if (network.mail !== undefined) {
+      // A parallel run: each worker opens the ends of its own peers, at the same virtual time.
+      const delay = this.dialer.spec.latencyMs + this.acceptor.spec.latencyMs;
+      if (network.isLocal(a.node.id)) a.offerNew(new SimLink(this.dialer, this.acceptor, 'outbound', delay));
+      if (network.isLocal(b.node.id)) b.offerNew(new SimLink(this.acceptor, this.dialer, 'inbound', delay));
+      return;
+    }
     if (a.isStopped || b.isStopped || a.hasLinkTo(b.node.id) || b.hasLinkTo(a.node.id)) return;
     const delay = this.dialer.spec.latencyMs + this.acceptor.spec.latencyMs;
     const out = new SimLink(this.dialer, this.acceptor, 'outbound', delay);
@@ -116,10 +157,12 @@ class PendingConnection implements SimTarget<undefined> {
  * between them. Messages travel as objects (never encoded); only their wire
  * size and the links' rates and delays decide when they arrive.
  */
-export class SimNetwork {
+export class SimNetwork implements MailReceiver {
   private readonly nodes = new Map<PeerId, SimNode>();
   readonly sendBufferBytes: number;
   readonly interleaveBytes: number;
+  readonly mail: SimMail | undefined;
+  private readonly worker: number;
 
   constructor(
     readonly scheduler: SimScheduler,
@@ -127,6 +170,30 @@ export class SimNetwork {
   ) {
     this.sendBufferBytes = options.sendBufferBytes ?? 16 * 1024;
     this.interleaveBytes = options.interleaveBytes ?? 1024;
+    this.mail = options.mail;
+    this.worker = options.worker ?? 0;
+  }
+
+  /** Whether this network runs the peer (always, unless the swarm is split across workers). */
+  isLocal(id: PeerId): boolean {
+    return this.mail === undefined || this.mail.workerOf(id) === this.worker;
+  }
+
+  /** A message from another peer's uplink (a parallel run's mail): books the downlink, queues the arrival. */
+  book(sender: PeerId, receiver: PeerId, sentAt: number, start: number, upEnd: number, delayMs: number, size: number, small: boolean, message: Message | undefined): void {
+    const node = this.node(receiver);
+    const link = node.transport.linkFrom(sender);
+    if (message === undefined) {
+      // The FIN: after everything sent before it.
+      if (link === undefined) return;
+      const fin = sentAt + delayMs;
+      this.scheduler.at(fin > link.lastIn ? fin : link.lastIn, link, FIN);
+      return;
+    }
+    const arrival = bookDownlink(node, start, upEnd, delayMs, size, small, link?.lastIn ?? 0);
+    if (link === undefined) return; // its end is closed (or never opened): the bytes were still on the wire
+    link.lastIn = arrival;
+    this.scheduler.at(arrival, link, message);
   }
 
   addPeer(spec: SimNodeSpec): SimTransport {
@@ -197,6 +264,16 @@ export class SimTransport implements Transport {
     return RESOLVED;
   }
 
+  /** The open link from `id`, if any. */
+  linkFrom(id: PeerId): SimLink | undefined {
+    return this.open.get(id);
+  }
+
+  /** A parallel run's new link end, unless this peer stopped or already has one to that peer. */
+  offerNew(link: SimLink): void {
+    if (!this.stopped && !this.open.has(link.remoteId)) this.offer(link);
+  }
+
   /** A new link of this peer (called by the network). */
   offer(link: SimLink): void {
     this.open.set(link.remoteId, link);
@@ -229,6 +306,8 @@ export class SimLink implements NeighborLink, SimTarget<Message | Fin | Drain> {
   private done = false;
   /** When the last message sent on this end reaches the other end (the FIN follows it). */
   private lastArrival = 0;
+  /** The same for the messages coming in on this end, in a parallel run (they are booked by the receiver's worker). */
+  lastIn = 0;
   /**
    * This end's "socket buffer": bytes sent since its messages last had all
    * left the uplink, and when the last of them leaves. Over sendBufferBytes,
@@ -261,39 +340,31 @@ export class SimLink implements NeighborLink, SimTarget<Message | Fin | Drain> {
   send(message: Message): Promise<void> {
     if (this.done) return RESOLVED;
     const local = this.local;
-    const remote = this.remote;
     const network = local.network;
     const scheduler = network.scheduler;
     const now = scheduler.now();
     const size = wireSize(message);
     const upTime = size / local.upPerMs;
-    const downTime = size / remote.downPerMs;
+    const small = size <= network.interleaveBytes;
     let start: number;
-    let downStart: number;
-    if (size <= network.interleaveBytes) {
+    if (small) {
       // A small message waits for its own connection's earlier bytes only; its time still counts on both links.
       start = this.pendingUntil > now ? this.pendingUntil : now;
       local.upFreeAt = (local.upFreeAt > now ? local.upFreeAt : now) + upTime;
-      downStart = start + this.delayMs;
-      remote.downFreeAt = (remote.downFreeAt > downStart ? remote.downFreeAt : downStart) + downTime;
     } else {
       start = local.upFreeAt > now ? local.upFreeAt : now;
       local.upFreeAt = start + upTime;
-      // Cut-through: the downlink takes the bytes in from when the first arrives and it has taken in what was
-      // booked before, at its own rate.
-      const firstByte = start + this.delayMs;
-      downStart = remote.downFreeAt > firstByte ? remote.downFreeAt : firstByte;
-      remote.downFreeAt = downStart + downTime;
     }
     const upEnd = start + upTime;
     local.bytesSent += size;
-    remote.bytesReceived += size;
-    // In when the downlink has taken it and its last byte is through; never before what this end sent earlier.
-    let arrival = downStart + downTime;
-    if (arrival < upEnd + this.delayMs) arrival = upEnd + this.delayMs;
-    if (arrival < this.lastArrival) arrival = this.lastArrival;
-    this.lastArrival = arrival;
-    scheduler.at(arrival, this.other, message);
+    const mail = network.mail;
+    if (mail !== undefined) {
+      mail.post(local.spec.id, this.remoteId, now, start, upEnd, this.delayMs, size, small, message);
+    } else {
+      const arrival = bookDownlink(this.remote, start, upEnd, this.delayMs, size, small, this.lastArrival);
+      this.lastArrival = arrival;
+      scheduler.at(arrival, this.other, message);
+    }
     if (now >= this.pendingUntil) this.pendingBytes = 0;
     this.pendingBytes += size;
     this.pendingUntil = upEnd;
@@ -327,9 +398,14 @@ export class SimLink implements NeighborLink, SimTarget<Message | Fin | Drain> {
     if (this.done) return;
     this.finish({ reason, violation: false });
     // What was sent before still arrives; then the other side sees the connection close.
-    const scheduler = this.local.network.scheduler;
-    const fin = scheduler.now() + this.delayMs;
-    scheduler.at(fin > this.lastArrival ? fin : this.lastArrival, this.other, FIN);
+    const network = this.local.network;
+    const now = network.scheduler.now();
+    if (network.mail !== undefined) {
+      network.mail.post(this.local.spec.id, this.remoteId, now, now, now, this.delayMs, 0, true, undefined);
+      return;
+    }
+    const fin = now + this.delayMs;
+    network.scheduler.at(fin > this.lastArrival ? fin : this.lastArrival, this.other, FIN);
   }
 
   /** A message (or the FIN) arrives at this end, or it is time to check the drain. */

@@ -20,6 +20,11 @@ export const DEFAULT_DRAIN: DrainMode = 12;
 export interface SimRunOptions {
   /** Stop before the first event later than this virtual time (ms). */
   readonly untilMs?: number;
+  /**
+   * Stop before the first event at or after this virtual time (ms), with the
+   * clock there: one window of a parallel run (the queue keeps the rest).
+   */
+  readonly beforeMs?: number;
   readonly drain?: DrainMode;
 }
 
@@ -31,7 +36,7 @@ export interface SimRunStats {
   /** Virtual time when the loop stopped (ms). */
   readonly virtualMs: number;
   /** Why the loop stopped. */
-  readonly reason: 'idle' | 'stopped' | 'time-limit';
+  readonly reason: 'idle' | 'stopped' | 'time-limit' | 'window-end';
 }
 
 const macrotask = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
@@ -124,6 +129,7 @@ export class SimScheduler implements SchedulerLike {
     this.running = true;
     this.stopRequested = false;
     const until = options.untilMs ?? Infinity;
+    const before = options.beforeMs ?? Infinity;
     const drain = options.drain ?? DEFAULT_DRAIN;
     const queue = this.queue;
     let events = 0;
@@ -142,6 +148,11 @@ export class SimScheduler implements SchedulerLike {
           continue;
         }
         const t = queue.peekTime();
+        if (t >= before) {
+          this.clock = before;
+          reason = 'window-end';
+          break;
+        }
         if (t > until) {
           this.clock = until;
           reason = 'time-limit';
