@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { spawnSync } from 'node:child_process';
-import { FAILURE_EVENT_KINDS, SimPeerShape, simulate } from '../app/sim/run-simulation';
+import * as os from 'node:os';
+import { simulateParallel } from '../app/sim/parallel-simulation';
+import { FAILURE_EVENT_KINDS, SimPeerShape } from '../app/sim/run-simulation';
 import { SeededRandom } from '../core/util/random';
 
 const MiB = 1024 * 1024;
@@ -28,7 +30,8 @@ function countArg(name: string, text: string | undefined, fallback: number): num
  * last line.
  *
  * `node dist/bench/sim-scale.js [peers]` (e.g. 10000); SIM_PEERS, SIM_FILE_MIB,
- * SIM_DEGREE, SIM_SEED override the defaults.
+ * SIM_DEGREE, SIM_SEED override the defaults; SIM_WORKERS the number of worker
+ * threads (default: one per core, at most 2; 1 runs the single-thread simulate()).
  */
 /**
  * V8 flags the run needs, set by re-running this script under them when they
@@ -54,10 +57,13 @@ async function main(): Promise<void> {
   const fileMiB = countArg('SIM_FILE_MIB', process.env.SIM_FILE_MIB, 64);
   const degree = countArg('SIM_DEGREE', process.env.SIM_DEGREE, 30);
   const seed = countArg('SIM_SEED', process.env.SIM_SEED, 1);
+  // One worker thread per core, at most two: the swarm split across them (app/sim/parallel-simulation.ts).
+  const workers = countArg('SIM_WORKERS', process.env.SIM_WORKERS, Math.min(2, os.availableParallelism()));
   const cpuStart = process.cpuUsage();
   let peakHeap = process.memoryUsage().heapUsed;
-  const sampleHeap = (): void => {
-    const used = process.memoryUsage().heapUsed;
+  // A parallel run reports the heap of all its threads; a single-thread run is this thread's.
+  const sampleHeap = (threads?: number): void => {
+    const used = threads ?? process.memoryUsage().heapUsed;
     if (used > peakHeap) peakHeap = used;
   };
   const rng = new SeededRandom(seed);
@@ -71,7 +77,7 @@ async function main(): Promise<void> {
       joinMs: i === 0 ? 0 : 10_000 * rng.next(),
     };
   });
-  const result = await simulate({
+  const result = await simulateParallel({
     peers,
     fileSize: fileMiB * MiB,
     pieceSize: 256 * KiB,
@@ -81,11 +87,11 @@ async function main(): Promise<void> {
     collect: FAILURE_EVENT_KINDS,
     progressEveryMs: 1000,
     onProgress: (p) => {
-      sampleHeap();
+      sampleHeap(p.heapBytes);
       if (p.virtualMs % 10_000 === 0) process.stderr.write(`  virtual ${(p.virtualMs / 1000).toFixed(0)} s: ${p.completed}/${p.peers} complete, wall ${(p.wallMs / 1000).toFixed(1)} s\n`);
     },
-  });
-  sampleHeap();
+  }, workers);
+  sampleHeap(result.peakHeapBytes);
   const cpu = process.cpuUsage(cpuStart);
   const leechers = result.peers.filter((p) => !p.seeder && p.completedMs !== undefined).map((p) => (p.completedMs! - p.joinMs) / 1000);
   leechers.sort((a, b) => a - b);
@@ -93,7 +99,7 @@ async function main(): Promise<void> {
   const failures = result.peers.reduce((sum, p) => sum + p.events.length, 0);
   const q = (f: number): number => leechers[Math.min(leechers.length - 1, Math.floor(f * leechers.length))] ?? NaN;
   process.stdout.write(
-    `${peers} peers, ${fileMiB} MiB in 256 KiB pieces, degree ${degree}, seed ${seed}: ${result.complete ? 'complete' : `NOT complete (${result.stopReason})`}; ` +
+    `${peers} peers, ${fileMiB} MiB in 256 KiB pieces, degree ${degree}, seed ${seed}, ${workers} worker${workers > 1 ? 's' : ''}: ${result.complete ? 'complete' : `NOT complete (${result.stopReason})`}; ` +
       `${result.events} events at ${result.instants} instants; setup ${(result.setupWallMs / 1000).toFixed(1)} s; ` +
       `download time per leecher median ${q(0.5).toFixed(1)} s, p90 ${q(0.9).toFixed(1)} s; ${failures} error events\n`,
   );

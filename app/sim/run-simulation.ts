@@ -91,6 +91,8 @@ export interface SimProgress {
   readonly joined: number;
   readonly completed: number;
   readonly peers: number;
+  /** A parallel run: the heap in use in all threads together (bytes), at the end of the last window. */
+  readonly heapBytes?: number;
 }
 
 export interface SimPeerResult {
@@ -127,6 +129,8 @@ export interface SimulationResult {
   readonly instants: number;
   readonly fullMesh: boolean;
   readonly peers: readonly SimPeerResult[];
+  /** A parallel run: the most heap in use in all threads together (bytes), sampled at the end of every window. */
+  readonly peakHeapBytes?: number;
 }
 
 /** The kinds the A/B metrics and the summaries need; a good `collect` for big swarms. */

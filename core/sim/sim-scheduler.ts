@@ -102,6 +102,11 @@ export class SimScheduler implements SchedulerLike {
     return new Promise<void>((resolve) => this.at(time, CALL, resolve));
   }
 
+  /** Virtual time of the next queued event (Infinity when none). */
+  get nextEventMs(): number {
+    return this.queue.size > 0 ? this.queue.peekTime() : Infinity;
+  }
+
   /** Events waiting in the queue. */
   get pending(): number {
     return this.queue.size;
