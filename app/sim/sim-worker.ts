@@ -73,7 +73,7 @@ function main(): void {
     // Every message of the last window, in the order of the workers that sent them (this one's kept here).
     for (let source = 0; source < workers; source++) {
       const batch = source === worker ? own : inbound[source];
-      if (batch) SimMail.deliver(batch, network);
+      if (batch) SimMail.deliver(batch, source, network);
     }
     const stats = await scheduler.run({ beforeMs: end, drain: options.drain });
     events += stats.events;

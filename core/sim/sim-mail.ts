@@ -20,7 +20,9 @@ const TYPE = 8;
 const INDEX = 9;
 /** A piece's length. */
 const LENGTH = 10;
-const STRIDE = 11;
+/** The sending end's number in its worker (SimLink.endNo): lets the receiver's worker find the other end by index. */
+const END = 11;
+const STRIDE = 12;
 const FIN_TYPE = -1;
 
 /**
@@ -40,9 +42,10 @@ export interface MailReceiver {
   /**
    * A message (or the FIN: `message` undefined) with the sender's figures: when it was sent, when its first
    * and last byte left the uplink, the connection's one-way delay, its wire size and whether it is small
-   * enough to interleave with other connections' traffic (see SimNetworkOptions).
+   * enough to interleave with other connections' traffic (see SimNetworkOptions). `source` is the sending
+   * worker, `end` the sending end's number there (SimLink.endNo).
    */
-  book(sender: PeerId, receiver: PeerId, sentAt: number, start: number, upEnd: number, delayMs: number, size: number, small: boolean, message: Message | undefined): void;
+  book(source: number, end: number, sender: PeerId, receiver: PeerId, sentAt: number, start: number, upEnd: number, delayMs: number, size: number, small: boolean, message: Message | undefined): void;
 }
 
 class BatchWriter {
@@ -61,8 +64,10 @@ class BatchWriter {
     return at;
   }
 
+  /** The batch so far (its records go to another thread: this writer starts a new array). */
   take(): MailBatch {
-    const batch: MailBatch = { records: this.records.slice(0, this.count * STRIDE), count: this.count, bits: this.bits };
+    const batch: MailBatch = { records: this.records, count: this.count, bits: this.bits };
+    this.records = new Float64Array(Math.max(STRIDE * 1024, STRIDE * this.count));
     this.count = 0;
     this.bits = [];
     return batch;
@@ -93,10 +98,11 @@ export class SimMail {
   }
 
   /** A message (or the FIN: `message` undefined) leaves a local peer for `receiver`: the fields of MailReceiver.book. */
-  post(sender: PeerId, receiver: PeerId, sentAt: number, start: number, upEnd: number, delayMs: number, size: number, small: boolean, message: Message | undefined): void {
+  post(end: number, sender: PeerId, receiver: PeerId, sentAt: number, start: number, upEnd: number, delayMs: number, size: number, small: boolean, message: Message | undefined): void {
     const writer = this.out[this.workerOf(receiver)]!;
     const at = writer.slot();
     const rec = writer.records;
+    rec[at + END] = end;
     rec[at + SENDER] = sender;
     rec[at + RECEIVER] = receiver;
     rec[at + SENT] = sentAt;
@@ -133,13 +139,13 @@ export class SimMail {
     return this.out.map((w) => w.take());
   }
 
-  /** Books every message of a batch for this worker's peers, in the order sent. */
-  static deliver(batch: MailBatch, to: MailReceiver): void {
+  /** Books every message of a batch from worker `source` for this worker's peers, in the order sent. */
+  static deliver(batch: MailBatch, source: number, to: MailReceiver): void {
     const rec = batch.records;
     for (let i = 0; i < batch.count; i++) {
       const at = i * STRIDE;
       const message = SimMail.message(rec, at, batch.bits);
-      to.book(rec[at + SENDER]!, rec[at + RECEIVER]!, rec[at + SENT]!, rec[at + START]!, rec[at + UP_END]!, rec[at + DELAY]!, rec[at + SIZE]!, rec[at + SMALL] === 1, message);
+      to.book(source, rec[at + END]!, rec[at + SENDER]!, rec[at + RECEIVER]!, rec[at + SENT]!, rec[at + START]!, rec[at + UP_END]!, rec[at + DELAY]!, rec[at + SIZE]!, rec[at + SMALL] === 1, message);
     }
   }
 

@@ -163,6 +163,9 @@ export class SimNetwork implements MailReceiver {
   readonly interleaveBytes: number;
   readonly mail: SimMail | undefined;
   private readonly worker: number;
+  /** A parallel run: numbers for this worker's link ends, and the ends messages from each worker's ends come in on. */
+  private ends = 0;
+  private readonly inboundEnds: Array<Array<SimLink | undefined>> = [];
 
   constructor(
     readonly scheduler: SimScheduler,
@@ -179,10 +182,21 @@ export class SimNetwork implements MailReceiver {
     return this.mail === undefined || this.mail.workerOf(id) === this.worker;
   }
 
+  /** The next number for a link end of this worker's peers. */
+  nextEndNo(): number {
+    return this.ends++;
+  }
+
   /** A message from another peer's uplink (a parallel run's mail): books the downlink, queues the arrival. */
-  book(sender: PeerId, receiver: PeerId, sentAt: number, start: number, upEnd: number, delayMs: number, size: number, small: boolean, message: Message | undefined): void {
+  book(source: number, end: number, sender: PeerId, receiver: PeerId, sentAt: number, start: number, upEnd: number, delayMs: number, size: number, small: boolean, message: Message | undefined): void {
     const node = this.node(receiver);
-    const link = node.transport.linkFrom(sender);
+    // The end it comes in on, found once per connection (an array read after that, not two map lookups).
+    const ends = (this.inboundEnds[source] ??= []);
+    let link = ends[end];
+    if (link === undefined) {
+      link = node.transport.linkFrom(sender);
+      if (link !== undefined) ends[end] = link;
+    }
     if (message === undefined) {
       // The FIN: after everything sent before it.
       if (link === undefined) return;
@@ -308,6 +322,8 @@ export class SimLink implements NeighborLink, SimTarget<Message | Fin | Drain> {
   private lastArrival = 0;
   /** The same for the messages coming in on this end, in a parallel run (they are booked by the receiver's worker). */
   lastIn = 0;
+  /** A parallel run: this end's number in its worker (SimNetwork.nextEndNo), which the mail carries. */
+  readonly endNo: number;
   /**
    * This end's "socket buffer": bytes sent since its messages last had all
    * left the uplink, and when the last of them leaves. Over sendBufferBytes,
@@ -327,6 +343,7 @@ export class SimLink implements NeighborLink, SimTarget<Message | Fin | Drain> {
     readonly delayMs: number,
   ) {
     this.remoteId = remote.spec.id;
+    this.endNo = local.network.mail !== undefined ? local.network.nextEndNo() : 0;
   }
 
   attach(other: SimLink): void {
@@ -359,7 +376,7 @@ export class SimLink implements NeighborLink, SimTarget<Message | Fin | Drain> {
     local.bytesSent += size;
     const mail = network.mail;
     if (mail !== undefined) {
-      mail.post(local.spec.id, this.remoteId, now, start, upEnd, this.delayMs, size, small, message);
+      mail.post(this.endNo, local.spec.id, this.remoteId, now, start, upEnd, this.delayMs, size, small, message);
     } else {
       const arrival = bookDownlink(this.remote, start, upEnd, this.delayMs, size, small, this.lastArrival);
       this.lastArrival = arrival;
@@ -401,7 +418,7 @@ export class SimLink implements NeighborLink, SimTarget<Message | Fin | Drain> {
     const network = this.local.network;
     const now = network.scheduler.now();
     if (network.mail !== undefined) {
-      network.mail.post(this.local.spec.id, this.remoteId, now, now, now, this.delayMs, 0, true, undefined);
+      network.mail.post(this.endNo, this.local.spec.id, this.remoteId, now, now, now, this.delayMs, 0, true, undefined);
       return;
     }
     const fin = now + this.delayMs;

@@ -149,8 +149,13 @@ export class SimScheduler implements SchedulerLike {
         if (queue.size === 0) {
           // Continuations deeper than the drain depth may still schedule something: settle everything first.
           await macrotask();
-          if (queue.size === 0) break;
-          continue;
+          if (queue.size > 0) continue;
+          if (before !== Infinity) {
+            // A window with nothing left in it: the clock still reaches its end.
+            this.clock = before;
+            reason = 'window-end';
+          }
+          break;
         }
         const t = queue.peekTime();
         if (t >= before) {
