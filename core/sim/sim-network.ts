@@ -189,14 +189,15 @@ export class SimNetwork implements MailReceiver {
 
   /** A message from another peer's uplink (a parallel run's mail): books the downlink, queues the arrival. */
   book(source: number, end: number, sender: PeerId, receiver: PeerId, sentAt: number, start: number, upEnd: number, delayMs: number, size: number, small: boolean, message: Message | undefined): void {
-    const node = this.node(receiver);
     // The end it comes in on, found once per connection (an array read after that, not two map lookups).
     const ends = (this.inboundEnds[source] ??= []);
     let link = ends[end];
+    let node: SimNode;
     if (link === undefined) {
+      node = this.node(receiver);
       link = node.transport.linkFrom(sender);
       if (link !== undefined) ends[end] = link;
-    }
+    } else node = link.local;
     if (message === undefined) {
       // The FIN: after everything sent before it.
       if (link === undefined) return;
@@ -336,7 +337,8 @@ export class SimLink implements NeighborLink, SimTarget<Message | Fin | Drain> {
   private resolveDrained: (() => void) | undefined;
 
   constructor(
-    private readonly local: SimNode,
+    /** The peer this end belongs to, and the one at the other end. */
+    readonly local: SimNode,
     private readonly remote: SimNode,
     readonly direction: 'outbound' | 'inbound',
     /** One-way propagation delay (ms). */
