@@ -364,7 +364,7 @@ export function slotResult(slot: PeerSlot, network: SimNetwork, plan: RunPlan): 
     joinMs: slot.shape.joinMs,
     completedMs: slot.completedMs,
     bytesSent: node.bytesSent,
-    bytesReceived: node.bytesReceived,
+    bytesReceived: network.bytesReceivedBy(slot.id),
     degree: plan.neighborSets[slot.index]!.length,
     outcome: slot.outcome,
     failure: slot.failure,

@@ -3,6 +3,7 @@ import { Message, MessageType, msg } from '../protocol/messages';
 
 /** One record's fields in a batch (a Float64Array, STRIDE numbers per message). */
 const SENDER = 0;
+/** The receiving node's ordinal (SimNode.ordinal: the same in every worker). */
 const RECEIVER = 1;
 /** Virtual ms the sender sent it at (a FIN's arrival is counted from it). */
 const SENT = 2;
@@ -43,9 +44,9 @@ export interface MailReceiver {
    * A message (or the FIN: `message` undefined) with the sender's figures: when it was sent, when its first
    * and last byte left the uplink, the connection's one-way delay, its wire size and whether it is small
    * enough to interleave with other connections' traffic (see SimNetworkOptions). `source` is the sending
-   * worker, `end` the sending end's number there (SimLink.endNo).
+   * worker, `end` the sending end's number there (SimLink.endNo), `receiver` the receiving node's ordinal.
    */
-  book(source: number, end: number, sender: PeerId, receiver: PeerId, sentAt: number, start: number, upEnd: number, delayMs: number, size: number, small: boolean, message: Message | undefined): void;
+  book(source: number, end: number, sender: PeerId, receiver: number, sentAt: number, start: number, upEnd: number, delayMs: number, size: number, small: boolean, message: Message | undefined): void;
 }
 
 class BatchWriter {
@@ -98,13 +99,13 @@ export class SimMail {
   }
 
   /** A message (or the FIN: `message` undefined) leaves a local peer for `receiver`: the fields of MailReceiver.book. */
-  post(end: number, sender: PeerId, receiver: PeerId, sentAt: number, start: number, upEnd: number, delayMs: number, size: number, small: boolean, message: Message | undefined): void {
+  post(end: number, sender: PeerId, receiver: PeerId, receiverOrdinal: number, sentAt: number, start: number, upEnd: number, delayMs: number, size: number, small: boolean, message: Message | undefined): void {
     const writer = this.out[this.workerOf(receiver)]!;
     const at = writer.slot();
     const rec = writer.records;
     rec[at + END] = end;
     rec[at + SENDER] = sender;
-    rec[at + RECEIVER] = receiver;
+    rec[at + RECEIVER] = receiverOrdinal;
     rec[at + SENT] = sentAt;
     rec[at + START] = start;
     rec[at + UP_END] = upEnd;

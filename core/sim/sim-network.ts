@@ -60,24 +60,26 @@ const DRAIN: unique symbol = Symbol('DRAIN');
 type Drain = typeof DRAIN;
 
 /**
- * Books a message on the receiver's downlink (see SimNode) and returns when it
+ * Books a message on a receiver's downlink, free from `downFreeAt` (see SimNode), and returns when it
  * is in: when the downlink has taken it and its last byte is through, never
  * before `notBefore` (what the same connection sent earlier: TCP keeps order).
  */
-function bookDownlink(remote: SimNode, start: number, upEnd: number, delayMs: number, size: number, small: boolean, notBefore: number): number {
-  const downTime = size / remote.downPerMs;
+/** The downlink's next free time after a booking: bookDownlink's second result (no object per message). */
+let bookedFreeAt = 0;
+
+function bookDownlink(downFreeAt: number, downPerMs: number, start: number, upEnd: number, delayMs: number, size: number, small: boolean, notBefore: number): number {
+  const downTime = size / downPerMs;
   let downStart: number;
   if (small) {
     downStart = start + delayMs;
-    remote.downFreeAt = (remote.downFreeAt > downStart ? remote.downFreeAt : downStart) + downTime;
+    bookedFreeAt = (downFreeAt > downStart ? downFreeAt : downStart) + downTime;
   } else {
     // Cut-through: the downlink takes the bytes in from when the first arrives and it has taken in what was
     // booked before, at its own rate.
     const firstByte = start + delayMs;
-    downStart = remote.downFreeAt > firstByte ? remote.downFreeAt : firstByte;
-    remote.downFreeAt = downStart + downTime;
+    downStart = downFreeAt > firstByte ? downFreeAt : firstByte;
+    bookedFreeAt = downStart + downTime;
   }
-  remote.bytesReceived += size;
   let arrival = downStart + downTime;
   if (arrival < upEnd + delayMs) arrival = upEnd + delayMs;
   return arrival < notBefore ? notBefore : arrival;
@@ -110,6 +112,8 @@ export class SimNode {
   constructor(
     readonly spec: SimNodeSpec,
     readonly network: SimNetwork,
+    /** Its place in the order peers were added (the same in every worker of a parallel run). */
+    readonly ordinal: number,
   ) {
     this.upPerMs = spec.upload === undefined ? Infinity : spec.upload / 1000;
     this.downPerMs = spec.download === undefined ? Infinity : spec.download / 1000;
@@ -163,9 +167,18 @@ export class SimNetwork implements MailReceiver {
   readonly interleaveBytes: number;
   readonly mail: SimMail | undefined;
   private readonly worker: number;
-  /** A parallel run: numbers for this worker's link ends, and the ends messages from each worker's ends come in on. */
+  private readonly byOrdinal: SimNode[] = [];
+  /**
+   * A parallel run: numbers for this worker's link ends; for each worker, the ends messages from its ends come
+   * in on and when the last of them arrives; and the downlinks by ordinal. Dense arrays, because booking the
+   * mail would otherwise fetch a link and a node from all over the heap for every message.
+   */
   private ends = 0;
   private readonly inboundEnds: Array<Array<SimLink | undefined>> = [];
+  private readonly lastIns: number[][] = [];
+  private readonly downFree: number[] = [];
+  private readonly downPer: number[] = [];
+  private readonly bytesIn: number[] = [];
 
   constructor(
     readonly scheduler: SimScheduler,
@@ -188,33 +201,45 @@ export class SimNetwork implements MailReceiver {
   }
 
   /** A message from another peer's uplink (a parallel run's mail): books the downlink, queues the arrival. */
-  book(source: number, end: number, sender: PeerId, receiver: PeerId, sentAt: number, start: number, upEnd: number, delayMs: number, size: number, small: boolean, message: Message | undefined): void {
+  book(source: number, end: number, sender: PeerId, receiver: number, sentAt: number, start: number, upEnd: number, delayMs: number, size: number, small: boolean, message: Message | undefined): void {
     // The end it comes in on, found once per connection (an array read after that, not two map lookups).
     const ends = (this.inboundEnds[source] ??= []);
+    const lastIns = (this.lastIns[source] ??= []);
     let link = ends[end];
-    let node: SimNode;
     if (link === undefined) {
-      node = this.node(receiver);
-      link = node.transport.linkFrom(sender);
+      link = this.byOrdinal[receiver]!.transport.linkFrom(sender);
       if (link !== undefined) ends[end] = link;
-    } else node = link.local;
+      lastIns[end] = 0;
+    }
+    const lastIn = lastIns[end]!;
     if (message === undefined) {
       // The FIN: after everything sent before it.
-      if (link === undefined) return;
       const fin = sentAt + delayMs;
-      this.scheduler.at(fin > link.lastIn ? fin : link.lastIn, link, FIN);
+      if (link !== undefined) this.scheduler.at(fin > lastIn ? fin : lastIn, link, FIN);
       return;
     }
-    const arrival = bookDownlink(node, start, upEnd, delayMs, size, small, link?.lastIn ?? 0);
-    if (link === undefined) return; // its end is closed (or never opened): the bytes were still on the wire
-    link.lastIn = arrival;
-    this.scheduler.at(arrival, link, message);
+    const arrival = bookDownlink(this.downFree[receiver]!, this.downPer[receiver]!, start, upEnd, delayMs, size, small, lastIn);
+    this.downFree[receiver] = bookedFreeAt;
+    this.bytesIn[receiver]! += size;
+    lastIns[end] = arrival;
+    // Its end closed (or never opened): the bytes were still on the wire, nobody takes them.
+    if (link !== undefined) this.scheduler.at(arrival, link, message);
+  }
+
+  /** Bytes a peer took from its downlink (its node's count, or the mail's in a parallel run). */
+  bytesReceivedBy(id: PeerId): number {
+    const node = this.node(id);
+    return node.bytesReceived + this.bytesIn[node.ordinal]!;
   }
 
   addPeer(spec: SimNodeSpec): SimTransport {
     if (this.nodes.has(spec.id)) throw new Error(`peer ${spec.id} is already on the simulated network`);
-    const node = new SimNode(spec, this);
+    const node = new SimNode(spec, this, this.byOrdinal.length);
     this.nodes.set(spec.id, node);
+    this.byOrdinal.push(node);
+    this.downFree.push(0);
+    this.downPer.push(node.downPerMs);
+    this.bytesIn.push(0);
     return node.transport;
   }
 
@@ -321,8 +346,6 @@ export class SimLink implements NeighborLink, SimTarget<Message | Fin | Drain> {
   private done = false;
   /** When the last message sent on this end reaches the other end (the FIN follows it). */
   private lastArrival = 0;
-  /** The same for the messages coming in on this end, in a parallel run (they are booked by the receiver's worker). */
-  lastIn = 0;
   /** A parallel run: this end's number in its worker (SimNetwork.nextEndNo), which the mail carries. */
   readonly endNo: number;
   /**
@@ -378,9 +401,12 @@ export class SimLink implements NeighborLink, SimTarget<Message | Fin | Drain> {
     local.bytesSent += size;
     const mail = network.mail;
     if (mail !== undefined) {
-      mail.post(this.endNo, local.spec.id, this.remoteId, now, start, upEnd, this.delayMs, size, small, message);
+      mail.post(this.endNo, local.spec.id, this.remoteId, this.remote.ordinal, now, start, upEnd, this.delayMs, size, small, message);
     } else {
-      const arrival = bookDownlink(this.remote, start, upEnd, this.delayMs, size, small, this.lastArrival);
+      const remote = this.remote;
+      const arrival = bookDownlink(remote.downFreeAt, remote.downPerMs, start, upEnd, this.delayMs, size, small, this.lastArrival);
+      remote.downFreeAt = bookedFreeAt;
+      remote.bytesReceived += size;
       this.lastArrival = arrival;
       scheduler.at(arrival, this.other, message);
     }
@@ -420,7 +446,7 @@ export class SimLink implements NeighborLink, SimTarget<Message | Fin | Drain> {
     const network = this.local.network;
     const now = network.scheduler.now();
     if (network.mail !== undefined) {
-      network.mail.post(this.endNo, this.local.spec.id, this.remoteId, now, now, now, this.delayMs, 0, true, undefined);
+      network.mail.post(this.endNo, this.local.spec.id, this.remoteId, this.remote.ordinal, now, now, now, this.delayMs, 0, true, undefined);
       return;
     }
     const fin = now + this.delayMs;
