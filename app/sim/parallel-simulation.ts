@@ -126,7 +126,6 @@ export async function simulateParallel(options: SimulationOptions, workers: numb
         nextEvent = Math.min(nextEvent, r.nextEventMs);
         heap += r.heapBytes;
       }
-      if (remaining === 0 && swarmCompleteMs === undefined) swarmCompleteMs = 0;
       peakHeap = Math.max(peakHeap, heap);
       for (; nextProgress <= end; nextProgress += every) {
         options.onProgress?.({ virtualMs: nextProgress, wallMs: performance.now() - wallStart, joined, completed: n - remaining, peers: n, heapBytes: heap });

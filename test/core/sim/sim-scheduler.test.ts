@@ -75,6 +75,21 @@ describe('sim/SimScheduler', () => {
     expect(s.now()).to.equal(30);
   });
 
+  it('runs one window at a time with beforeMs: stops before the first event at or after it, with the clock there', async () => {
+    const s = new SimScheduler({ quantumMs: 1 });
+    const r = new Recorder(s);
+    s.at(5, r, 'a');
+    s.at(20, r, 'b');
+    s.at(31, r, 'c');
+    expect(await s.run({ beforeMs: 20 })).to.include({ events: 1, virtualMs: 20, reason: 'window-end' });
+    expect(s.nextEventMs).to.equal(20);
+    // Something booked at the window's end for later (as a parallel run's mail is) runs in its turn.
+    s.at(25, r, 'mail');
+    expect(await s.run({ beforeMs: 40 })).to.include({ events: 3, virtualMs: 40, reason: 'window-end' });
+    expect(r.log).to.deep.equal(['5:a', '20:b', '25:mail', '31:c']);
+    expect(s.nextEventMs).to.equal(Infinity);
+  });
+
   it('never schedules into the past', async () => {
     const s = new SimScheduler();
     const r = new Recorder(s);
