@@ -59,14 +59,15 @@ type Fin = typeof FIN;
 const DRAIN: unique symbol = Symbol('DRAIN');
 type Drain = typeof DRAIN;
 
+/** The downlink's next free time after a booking: bookDownlink's second result (no object per message). */
+let bookedFreeAt = 0;
+
 /**
  * Books a message on a receiver's downlink, free from `downFreeAt` (see SimNode), and returns when it
  * is in: when the downlink has taken it and its last byte is through, never
  * before `notBefore` (what the same connection sent earlier: TCP keeps order).
+ * The same formula for both modes: when sent (one thread), or at the window's end (a parallel run).
  */
-/** The downlink's next free time after a booking: bookDownlink's second result (no object per message). */
-let bookedFreeAt = 0;
-
 function bookDownlink(downFreeAt: number, downPerMs: number, start: number, upEnd: number, delayMs: number, size: number, small: boolean, notBefore: number): number {
   const downTime = size / downPerMs;
   let downStart: number;
