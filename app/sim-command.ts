@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_CONFIG_DIR, DEFAULT_MANIFEST } from '../core/paths';
 import { PluginLoadError, readManifest } from '../core/plugin/plugin-registry';
-import { FAILURE_EVENT_KINDS, simulate, SimulationResult } from './sim/run-simulation';
+import { FAILURE_EVENT_KINDS, simulate, SimulationOptions, SimulationResult } from './sim/run-simulation';
+import { simulateParallel } from './sim/parallel-simulation';
 import { SimSummary, Spread, summarize } from './sim/sim-summary';
 import { formatSize } from '../core/util/size';
 import { positiveNumber, sizeOption, wholeNumber } from './cli-options';
@@ -29,6 +30,7 @@ interface SimFlags {
   optimisticInterval: number;
   timeLimit: number;
   manifest: string;
+  workers: number;
   quiet?: boolean;
 }
 
@@ -62,6 +64,12 @@ function buildSimProgram(): Command {
     .option('--optimistic-interval <s>', 'OptimisticUnchokingInterval (seconds)', positiveNumber('--optimistic-interval'), 10)
     .option('--time-limit <s>', 'give up at this virtual time (seconds)', positiveNumber('--time-limit'), 6 * 3600)
     .option('--manifest <file>', 'plugin manifest', DEFAULT_MANIFEST)
+    .option(
+      '--workers <n>',
+      'split the swarm across this many threads, one per core (a partial mesh with latency only); repeatable for a given seed and worker count, close to but not event for event a one-thread run',
+      wholeNumber('--workers', 1),
+      1,
+    )
     .option('--quiet', 'no progress lines on stderr');
 }
 
@@ -78,10 +86,15 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
     program.configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
     program.parse([...args], { from: 'user' });
     flags = program.opts<SimFlags>();
+    if (flags.workers > 1 && flags.degree >= flags.peers - 1) throw new PluginLoadError(`--workers ${flags.workers} needs a partial mesh: --degree below --peers - 1 (${flags.peers - 1})`);
     if (flags.pieceSize > flags.fileSize) throw new PluginLoadError(`--piece-size (${formatSize(flags.pieceSize)}) is larger than --file-size (${formatSize(flags.fileSize)})`);
     const profileFile = resolveProfilePath(flags.profile);
     if (!fs.existsSync(profileFile)) throw new ProfileError(`${profileFile}: no such profile`);
     profile = loadProfile(profileFile);
+    // The threads exchange messages once per smallest connection delay (the two ends' latencies added):
+    // leechers without latency leave no window to run in (a seeder without is fine).
+    const still = profile.classes.find((c) => !(c.latencyMs > 0));
+    if (flags.workers > 1 && still) throw new PluginLoadError(`--workers ${flags.workers} needs latency between peers: class '${still.name}' of profile ${profile.name} has none`);
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -99,7 +112,7 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
   say(header);
   let result: SimulationResult;
   try {
-    result = await simulate({
+    const options: SimulationOptions = {
       peers: flags.peers,
       fileSize: flags.fileSize,
       pieceSize: flags.pieceSize,
@@ -117,7 +130,8 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
       collect: FAILURE_EVENT_KINDS,
       progressEveryMs: 30_000,
       onProgress: (p) => say(`  ${(p.virtualMs / 1000).toFixed(0)} s virtual: ${p.joined}/${p.peers} joined, ${p.completed}/${p.peers} complete (${(p.wallMs / 1000).toFixed(1)} s wall)`),
-    });
+    };
+    result = flags.workers > 1 ? await simulateParallel(options, flags.workers) : await simulate(options);
   } catch (err) {
     process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
     return err instanceof PluginLoadError || (err instanceof Error && err.name === 'ConfigError') ? EXIT_USAGE : EXIT_FAILURE;

@@ -51,7 +51,7 @@ class WorkerHandle {
  * core: a conservative parallel discrete-event simulation. Each worker runs
  * every `workers`-th peer on its own event loop and heap; all advance in
  * windows of virtual time no longer than the smallest one-way delay between
- * two peers (twice the smallest access latency), so nothing a peer sends in a
+ * two peers (the two smallest access latencies added), so nothing a peer sends in a
  * window arrives before the next one, and at each window's end the messages
  * move to the receivers' workers (core/sim/sim-mail.ts). The receiver's
  * worker books each on the receiver's downlink, in the order of the workers
@@ -66,7 +66,8 @@ class WorkerHandle {
  * Completion times are exact for each run.
  *
  * Needs plain-data options (shapes as a list, no per-peer setup function), a
- * partial mesh (degree below peers - 1) and every peer's latency above 0;
+ * partial mesh (degree below peers - 1) and latency on every connection (at
+ * most one peer, a seeder say, without);
  * with one worker it is simulate().
  */
 export async function simulateParallel(options: SimulationOptions, workers: number): Promise<SimulationResult> {
@@ -78,10 +79,12 @@ export async function simulateParallel(options: SimulationOptions, workers: numb
   if (plan.fullMesh) throw new RangeError('a parallel simulation needs a partial mesh (degree below peers - 1): a full mesh ends by its engines, one worker');
   if (options.peerSetup) throw new RangeError('a parallel simulation takes no peerSetup function (workers share no functions)');
   const quantum = options.timeQuantumMs ?? 1;
-  const minLatency = Math.min(...plan.shapes.map((s) => s.latencyMs));
-  // The lookahead: no connection's one-way delay is below 2 x the smallest access latency.
-  const window = quantum > 0 ? Math.floor((2 * minLatency) / quantum) * quantum : 2 * minLatency;
-  if (!(window > 0)) throw new RangeError(`a parallel simulation needs every peer's latencyMs above 0 (smallest: ${minLatency})`);
+  // The lookahead: a connection's one-way delay is the sum of its two ends' access latencies, so none is
+  // below the sum of the two smallest (a seeder without latency still leaves its neighbours' own).
+  const [lowest, second] = plan.shapes.map((s) => s.latencyMs).sort((a, b) => a - b);
+  const lookahead = lowest! + second!;
+  const window = quantum > 0 ? Math.floor(lookahead / quantum) * quantum : lookahead;
+  if (!(window > 0)) throw new RangeError(`a parallel simulation needs latency on every connection: at most one peer may have latencyMs 0 (the two smallest: ${lowest}, ${second})`);
   const dataOptions: SimulationOptions = { ...options, shapes: plan.shapes, manifest: plan.manifest, onProgress: undefined };
   const configDir = writeRunConfig(plan, options);
   const handles: WorkerHandle[] = [];

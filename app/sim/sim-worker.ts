@@ -70,11 +70,8 @@ function main(): void {
   const reply = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
 
   const runWindow = async (end: number, inbound: Array<MailBatch | null>): Promise<void> => {
-    // Every message of the last window, in the order of the workers that sent them (this one's kept here).
-    for (let source = 0; source < workers; source++) {
-      const batch = source === worker ? own : inbound[source];
-      if (batch) SimMail.deliver(batch, source, network);
-    }
+    // Every message of the last window, in the order sent across the workers (this one's kept here).
+    SimMail.deliverAll(inbound.map((batch, source) => (source === worker ? own : batch)), network);
     const stats = await scheduler.run({ beforeMs: end, drain: options.drain });
     events += stats.events;
     instants += stats.instants;

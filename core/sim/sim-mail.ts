@@ -83,8 +83,8 @@ class BatchWriter {
  * can arrive before the next one starts: each worker collects what its peers
  * send (the uplink side is the sender's: when the bytes leave), and at the
  * window's end every message goes to the worker of its receiver, which books
- * it on the receiver's downlink and queues its arrival. Batches are booked in
- * the order of the workers that sent them, then in the order sent: a run is
+ * it on the receiver's downlink and queues its arrival. Messages are booked in
+ * the order sent across all workers (ties: by worker): a run is
  * deterministic for a given seed and number of workers.
  */
 export class SimMail {
@@ -142,9 +142,34 @@ export class SimMail {
 
   /** Books every message of a batch from worker `source` for this worker's peers, in the order sent. */
   static deliver(batch: MailBatch, source: number, to: MailReceiver): void {
-    const rec = batch.records;
-    for (let i = 0; i < batch.count; i++) {
-      const at = i * STRIDE;
+    SimMail.deliverAll(Array.from({ length: source + 1 }, (_, w) => (w === source ? batch : null)), to);
+  }
+
+  /**
+   * Books a window's mail from every worker (`batches[w]`: from worker w, or null) in the order it was
+   * sent across all of them, as one thread books each message when it is sent: by the virtual time sent,
+   * then by worker, then in each worker's order. Booking a worker's whole batch before the next one's
+   * would let the first worker's peers take every receiver's downlink first in each window. Each batch
+   * is already in the order sent (a worker runs its events in time order), so this merges them.
+   */
+  static deliverAll(batches: ReadonlyArray<MailBatch | null | undefined>, to: MailReceiver): void {
+    const next = batches.map(() => 0);
+    for (;;) {
+      let source = -1;
+      let earliest = Infinity;
+      for (let w = 0; w < batches.length; w++) {
+        const b = batches[w];
+        if (!b || next[w]! >= b.count) continue;
+        const sent = b.records[next[w]! * STRIDE + SENT]!;
+        if (sent < earliest) {
+          earliest = sent;
+          source = w;
+        }
+      }
+      if (source < 0) return;
+      const batch = batches[source]!;
+      const at = next[source]!++ * STRIDE;
+      const rec = batch.records;
       const message = SimMail.message(rec, at, batch.bits);
       to.book(source, rec[at + END]!, rec[at + SENDER]!, rec[at + RECEIVER]!, rec[at + SENT]!, rec[at + START]!, rec[at + UP_END]!, rec[at + DELAY]!, rec[at + SIZE]!, rec[at + SMALL] === 1, message);
     }
