@@ -1,7 +1,18 @@
 import * as net from 'node:net';
 
-/** Bytes one socket read can bring; Node's own reads use the same size. */
-export const READ_BUFFER_BYTES = 64 * 1024;
+/**
+ * Bytes one socket read can bring. Node's own reads take at most 64 KiB; four times that halved
+ * the reads of a 256 KiB-piece download and cut its CPU (docs/performance.md), and a bigger one
+ * did no better.
+ */
+export const READ_BUFFER_BYTES = 256 * 1024;
+
+/**
+ * The one buffer every switched socket of this process reads into. Safe to share: reads run on
+ * the event loop's one thread, one at a time, and each is consumed (what is kept, copied) before
+ * the callback returns, so one buffer serves any number of connections at a fixed cost.
+ */
+let shared: Buffer | undefined;
 
 /** Node's keys for a socket that reads into a buffer of its own (`net.connect`'s `onread` option). */
 interface ReadIntoKeys {
@@ -35,9 +46,10 @@ interface UserBufferHandle {
 }
 
 /**
- * Makes a plain TCP socket read into one buffer of its own instead of a
- * fresh one per read: `onChunk` gets a view into that buffer that is valid
- * only until it returns (whatever it keeps, it copies).
+ * Makes a plain TCP socket read into one buffer of the process's own (shared
+ * by every such socket) instead of a fresh one per read: `onChunk` gets a
+ * view into that buffer that is valid only until it returns (whatever it
+ * keeps, it copies).
  *
  * Why: Node otherwise allocates a new buffer (up to 64 KiB) for every read,
  * so a peer receiving pieces makes as many bytes of garbage as it receives;
@@ -59,7 +71,7 @@ export function readIntoOwnBuffer(socket: net.Socket, onChunk: (chunk: Buffer) =
   const found = readIntoKeys();
   const handle = (socket as unknown as { _handle?: UserBufferHandle | null })._handle;
   if (!found || !handle || typeof handle.useUserBuffer !== 'function') return undefined;
-  const buffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
+  const buffer = (shared ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYTES));
   const target = socket as unknown as Record<symbol, unknown>;
   target[found.buffer] = buffer;
   // Node calls this with the number of bytes read into the buffer; returning false would pause the socket.

@@ -56,7 +56,7 @@ export function handshakeSocket(
     // Only full-size piece frames (the bulk of the bytes) come from the pool; the last, shorter piece does not.
     const pieceFrameLength = 5 + geometry.pieceSize;
     const allocate = (n: number): Buffer => (pool && n === pieceFrameLength ? pool.take(n) : Buffer.allocUnsafe(n));
-    // A plain socket reads into one buffer of its own (no garbage per read): what is kept must be copied out.
+    // A plain socket reads into the process's one read buffer (no garbage per read): what is kept must be copied out.
     let ownBuffer: Buffer | undefined;
     const reader = new FrameReader(geometry.maxFrameLength, allocate, true);
     const gate = new ReadGate(socket);

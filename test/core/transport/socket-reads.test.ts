@@ -42,6 +42,37 @@ describe('readIntoOwnBuffer: a socket reading into one buffer of its own', funct
     }
   });
 
+  it('shares the one buffer between sockets receiving at the same time, each getting its own bytes', async () => {
+    const one = await connection();
+    const two = await connection();
+    try {
+      const pattern = (seed: number): Buffer => {
+        const b = Buffer.allocUnsafe(3 * 1024 * 1024);
+        for (let i = 0; i < b.length; i++) b[i] = (i * seed + 3) & 0xff;
+        return b;
+      };
+      const sent = [pattern(7), pattern(11)];
+      const got: Buffer[][] = [[], []];
+      const buffers = new Set<ArrayBufferLike>();
+      const ends = [one, two].map((c, k) => {
+        readIntoOwnBuffer(c.accepted, (chunk) => {
+          buffers.add(chunk.buffer);
+          got[k]!.push(Buffer.from(chunk));
+        });
+        return new Promise<void>((resolve) => c.accepted.once('end', resolve));
+      });
+      one.dialler.end(sent[0]);
+      two.dialler.end(sent[1]);
+      await Promise.all(ends);
+      expect(Buffer.concat(got[0]!).equals(sent[0]!)).to.equal(true);
+      expect(Buffer.concat(got[1]!).equals(sent[1]!)).to.equal(true);
+      expect(buffers.size, 'one buffer for both').to.equal(1);
+    } finally {
+      one.close();
+      two.close();
+    }
+  });
+
   it('pauses and resumes like any socket', async () => {
     const { accepted, dialler, close } = await connection();
     try {
