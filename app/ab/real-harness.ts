@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runLocalSwarm } from '../swarm/local-swarm';
+import { PeerOutcome, runLocalSwarm } from '../swarm/local-swarm';
 import { freePorts } from '../swarm/free-ports';
 import { computeRunMetrics, PeerRecord, readJsonlRecord } from './metrics';
 import { RunMetrics, RunPlan } from './model';
@@ -64,7 +64,7 @@ export async function runRealOnce(spec: SwarmSpec, plan: RunPlan, pair: number, 
       makeFile: true,
     });
     const failure = result.timedOut
-      ? `timed out after ${(spec.timeoutMs / 1000).toFixed(0)} s`
+      ? `timed out after ${(spec.timeoutMs / 1000).toFixed(0)} s${whereItStood(result.peers)}`
       : result.peers.filter((p) => p.exitCode !== 0).map((p) => `peer ${p.id} exited with ${p.signal ?? p.exitCode}${p.stderr ? `: ${p.stderr.trim().split('\n').pop()}` : ''}`)[0] ??
         result.peers.filter((p) => !p.identical).map((p) => `peer ${p.id}'s copy differs from the original`)[0];
     const records: PeerRecord[] = ids.map((id, i) => {
@@ -76,4 +76,16 @@ export async function runRealOnce(spec: SwarmSpec, plan: RunPlan, pair: number, 
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** What a run that ran out of time had got to, peer by peer: the first clue to a hang. */
+function whereItStood(peers: readonly PeerOutcome[]): string {
+  const stuck = peers.filter((p) => p.runningAtTimeout);
+  if (stuck.length === 0) return '';
+  const one = (p: PeerOutcome): string => {
+    const held = p.seeder || p.completedAt !== undefined ? 'had the file' : p.progress ? `held ${p.progress.have}/${p.progress.total} pieces` : 'held no piece';
+    const said = p.stderr.trim().split('\n').pop();
+    return `peer ${p.id} ${held}${said ? ` (last said: ${said})` : ''}`;
+  };
+  return `; still running: ${stuck.map(one).join('; ')}`;
 }

@@ -54,6 +54,10 @@ export interface PeerOutcome {
   readonly peakRssBytes?: number;
   /** CPU time (user + system) the peer used, ms, as it reported on exit. */
   readonly cpuMs?: number;
+  /** The pieces it last reported holding (what a stuck run got to). */
+  readonly progress?: { readonly have: number; readonly total: number };
+  /** It was still running when the run's time was up (and was stopped). */
+  readonly runningAtTimeout: boolean;
 }
 
 export interface LocalSwarmResult {
@@ -117,6 +121,8 @@ export async function runLocalSwarm(options: LocalSwarmOptions): Promise<LocalSw
   const stderrTails = new Map<number, string>();
   const peakRss = new Map<number, number>();
   const cpuMs = new Map<number, number>();
+  const progress = new Map<number, { have: number; total: number }>();
+  const runningAtTimeout = new Set<number>();
   let timedOut = false;
   let aborted = false;
 
@@ -157,7 +163,10 @@ export async function runLocalSwarm(options: LocalSwarmOptions): Promise<LocalSw
     child.on('message', (m: { kind?: string; at?: number; have?: number; total?: number; maxRssKiB?: number; cpuMicros?: number }) => {
       if (m.kind === 'ready') startLine.ready(peer.id);
       if (m.kind === 'connected' && m.at !== undefined) firstConnectAt = Math.min(firstConnectAt ?? m.at, m.at);
-      if (m.kind === 'progress' && m.have !== undefined && m.total !== undefined) options.onProgress?.(peer.id, m.have, m.total);
+      if (m.kind === 'progress' && m.have !== undefined && m.total !== undefined) {
+        progress.set(peer.id, { have: m.have, total: m.total });
+        options.onProgress?.(peer.id, m.have, m.total);
+      }
       if (m.kind === 'file-complete' && m.at !== undefined) completedAt.set(peer.id, m.at);
       if (m.kind === 'exit' && m.maxRssKiB !== undefined) peakRss.set(peer.id, m.maxRssKiB * 1024);
       if (m.kind === 'exit' && m.cpuMicros !== undefined) cpuMs.set(peer.id, m.cpuMicros / 1000);
@@ -192,6 +201,8 @@ export async function runLocalSwarm(options: LocalSwarmOptions): Promise<LocalSw
   };
   const timer = setTimeout(() => {
     timedOut = true;
+    for (const [id, c] of children) if (c.exitCode === null && c.signalCode === null) runningAtTimeout.add(id);
+    for (const id of waiting.keys()) runningAtTimeout.add(id);
     stopAll(3000);
   }, options.timeoutMs);
   const onAbort = (): void => {
@@ -224,6 +235,8 @@ export async function runLocalSwarm(options: LocalSwarmOptions): Promise<LocalSw
         identical: sha256 === originalSha256,
         peakRssBytes: peakRss.get(id),
         cpuMs: cpuMs.get(id),
+        progress: progress.get(id),
+        runningAtTimeout: runningAtTimeout.has(id),
       };
       outcomes.push(outcome);
       options.onPeerExit?.(outcome);

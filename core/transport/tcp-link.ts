@@ -174,6 +174,8 @@ export class TcpLink implements NeighborLink {
   private readonly delayed: Delayed[] = [];
   readonly messages$: Observable<Message> = this.inbox.messages$;
   readonly closed$ = this.closed.asObservable();
+  /** Settles when the socket has closed both ways: everything we wrote (the last haves) has left this process. */
+  readonly socketClosed: Promise<void>;
 
   constructor(
     private readonly socket: net.Socket,
@@ -189,6 +191,7 @@ export class TcpLink implements NeighborLink {
   ) {
     // What arrived before the close is still in the delay stage: the close takes its turn behind it.
     const afterDelay = (fn: () => void): void => (delayedReader ? delayedReader.then(fn) : fn());
+    this.socketClosed = socket.destroyed ? Promise.resolve() : new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('close', () => afterDelay(() => this.finish({ reason: 'connection closed by peer', violation: false })));
     socket.on('error', (err) => afterDelay(() => this.finish({ reason: `socket error: ${err.message}`, violation: false })));
   }

@@ -91,9 +91,13 @@ export class TcpTransport implements Transport {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const s of this.handshaking) s.destroy();
-    // Links close gracefully: what was sent on them (the last haves, a bitfield) still arrives.
-    for (const link of [...this.connected.values()]) link.close('shutting down');
-    await (this.listener ?? this.options.listener)?.close();
+    // Links close gracefully: what was sent on them (the last haves, a bitfield) still arrives. Wait for
+    // every one to close (a link destroys its socket 2 s after close() at the latest): a peer that exits
+    // first drops what its delay stage or socket still holds, and a neighbour that never gets our last
+    // `have` waits for us forever. The listener waits only for the links we accepted, not those we dialled.
+    const links = [...this.connected.values()];
+    for (const link of links) link.close('shutting down');
+    await Promise.all([(this.listener ?? this.options.listener)?.close(), ...links.map((l) => l.socketClosed)]);
     this.links.complete();
   }
 

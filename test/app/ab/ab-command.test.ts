@@ -66,6 +66,9 @@ describe('peer ab', function () {
     const r = await runAb(['--a', 'strategy=sequential', '--b', 'strategy=random', '--peers', '3', '--runs', '1', '--file-size', '4MiB', '--profile', path.join(PACKAGE_ROOT, 'config', 'profiles', 'flash-crowd.json'), '--timeout', '1', '--out', out], 60000);
     expect(r.code).to.equal(1);
     expect(r.stderr).to.match(/run 1 A: FAILED: timed out after 1 s/);
+    // ...saying where each peer stood, the first clue to a hang: the seeder had the file, the others not yet.
+    expect(r.stderr).to.match(/timed out after 1 s; still running: peer 1001 had the file/);
+    expect(r.stderr).to.match(/peer 1002 (held \d+\/256 pieces|held no piece)/);
     const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as AbReport;
     expect(report.runs.every((x) => !x.ok && x.swarmDoneMs === undefined)).to.equal(true);
     expect(report.comparisons.every((c) => c.a.n === 0 && c.b.n === 0)).to.equal(true);
