@@ -36,8 +36,9 @@ const SMALL_PIECES_OBSTACLE =
   'every 16 KiB piece is a round trip plus a `have` to each neighbour and a classic log line, and the profile is flat ' +
   '(system calls ~20%, Node streams ~15%, GC ~5%, the engine and logger the rest)';
 const BIG_PIECES_OBSTACLE =
-  'moving bytes on one JavaScript thread per peer: socket reads and writes, the file writes and the reassembly of each ' +
-  'piece from 64 KiB socket reads, where libtorrent writes from disk threads and uses both cores';
+  'CPU-bound on 2 cores: each byte is copied five times (file to seeder, seeder to socket, socket to leecher, into the ' +
+  'piece, into the file), the system calls for it on one JavaScript thread per peer (writev, file writes, reads lead the ' +
+  'profile), where libtorrent writes from disk threads into mapped files and uses both cores';
 
 function find(jobs: readonly JobFigures[], fileSize: number, pieceSize: number): JobFigures | undefined {
   return jobs.find((j) => j.fileSize === fileSize && j.pieceSize === pieceSize);

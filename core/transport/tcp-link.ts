@@ -13,6 +13,7 @@ import { RateLimiter } from '../plugin/contracts';
 import { ByteWriter, SocketWriter } from './byte-writer';
 import { looksLikeTls, SecurityMismatchError } from './connection-security';
 import { DelayedReader, DelayedWriter } from './delay-stage';
+import { readIntoOwnBuffer } from './socket-reads';
 import { BufferPool } from '../util/buffer-pool';
 import { Scavenger } from '../util/scavenger';
 
@@ -54,7 +55,10 @@ export function handshakeSocket(
     const pool = options.pieceBuffers;
     // Only full-size piece frames (the bulk of the bytes) come from the pool; the last, shorter piece does not.
     const pieceFrameLength = 5 + geometry.pieceSize;
-    const reader = pool ? new FrameReader(geometry.maxFrameLength, (n) => (n === pieceFrameLength ? pool.take(n) : Buffer.allocUnsafe(n))) : new FrameReader(geometry.maxFrameLength);
+    const allocate = (n: number): Buffer => (pool && n === pieceFrameLength ? pool.take(n) : Buffer.allocUnsafe(n));
+    // A plain socket reads into the process's one read buffer (no garbage per read): what is kept must be copied out.
+    let ownBuffer: Buffer | undefined;
+    const reader = new FrameReader(geometry.maxFrameLength, allocate, true);
     const gate = new ReadGate(socket);
     const socketWriter = new SocketWriter(socket);
     const writer: ByteWriter = latencyMs > 0 ? new DelayedWriter(socketWriter, latencyMs) : socketWriter;
@@ -89,7 +93,8 @@ export function handshakeSocket(
             link = new TcpLink(socket, remoteId, direction, geometry, writer, limiter, delayed, pool);
             resolve(link);
           },
-          (body) => link!.deliver(body),
+          // A piece that lay within one read is a view into the socket's buffer, which the next read overwrites.
+          (body) => link!.deliver(body.buffer === ownBuffer?.buffer && body[0] === MessageType.Piece ? copyInto(allocate(body.length), body) : body),
         );
       } catch (err) {
         if (link) link.fail(err);
@@ -99,9 +104,10 @@ export function handshakeSocket(
     delayed = latencyMs > 0 ? new DelayedReader(latencyMs, consume, () => gate.hold('window'), () => gate.release('window')) : undefined;
     const scavenger = options.scavenger;
     const onData = (chunk: Buffer): void => {
-      scavenger?.allocated(chunk.length);
+      if (!ownBuffer) scavenger?.allocated(chunk.length);
       if (link && limiter) throttleDownload(gate, limiter, chunk.length);
-      if (delayed) delayed.push(chunk);
+      // The delay stage holds bytes for a while: they must outlive the socket's buffer.
+      if (delayed) delayed.push(ownBuffer ? Buffer.from(chunk) : chunk);
       else consume(chunk);
     };
     const onClose = (): void => fail(new ProtocolError('connection closed during handshake'));
@@ -111,11 +117,17 @@ export function handshakeSocket(
       socket.off('close', onClose);
       socket.off('error', onError);
     }
-    socket.on('data', onData);
+    ownBuffer = readIntoOwnBuffer(socket, onData);
+    if (!ownBuffer) socket.on('data', onData);
     socket.once('close', onClose);
     socket.once('error', onError);
     void writer.write([encodeHandshake(selfId)]);
   });
+}
+
+function copyInto(out: Buffer, bytes: Buffer): Buffer {
+  bytes.copy(out);
+  return out;
 }
 
 /** Pauses the socket while anything (the download budget, a full delay window) holds reading back. */

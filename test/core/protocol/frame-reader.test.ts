@@ -200,6 +200,24 @@ describe('core/protocol/frame-reader FrameReader', () => {
     expect(reader.pendingBytes).to.equal(4);
   });
 
+  it('with transient chunks, keeps what it needs when the caller reuses the chunk memory after each push', () => {
+    // One buffer reused for every push, as a socket reading into a buffer of its own does; cuts at every 7 bytes.
+    const reader = new FrameReader(MAX, Buffer.allocUnsafe, true);
+    const scratch = Buffer.alloc(7);
+    const events: Event[] = [];
+    for (let i = 0; i < STREAM.length; i += 7) {
+      const n = STREAM.subarray(i, i + 7).copy(scratch);
+      reader.push(
+        scratch.subarray(0, n),
+        (b) => events.push({ kind: 'handshake', bytes: Buffer.from(b) }),
+        (b) => events.push({ kind: 'frame', bytes: Buffer.from(b) }),
+      );
+      scratch.fill(0xaa); // the next read overwrites the memory
+    }
+    expect(reader.pendingBytes).to.equal(0);
+    expectSameEvents(events, EXPECTED, 'transient chunks of 7');
+  });
+
   it('accepts a frame whose length is exactly maxFrameLength', () => {
     const reader = new FrameReader(MAX);
     const frame = Buffer.alloc(4 + MAX);

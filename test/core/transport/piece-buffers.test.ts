@@ -46,6 +46,18 @@ describe('piece buffers on real links', function () {
     expect(pool.reused).to.equal(1);
   });
 
+  it('copies pieces that arrive within one read out of the socket\'s read buffer: pieces held stay intact as later reads land', async () => {
+    const geometry = new PieceGeometry(40 * 16 * 1024, 16 * 1024);
+    const { a, b } = await pair(geometry, { pieceBuffers: new BufferPool(2) });
+    const got: Piece[] = [];
+    const all = new Promise<void>((resolve) => b.messages$.subscribe((m) => void (got.push(m as Piece) === 40 && resolve())));
+    const sent = Array.from({ length: 40 }, (_, i) => bytes(16 * 1024, i));
+    // Sent in one go: several pieces share each 64 KiB read.
+    for (let i = 0; i < 40; i++) void a.send(msg.piece(i, sent[i]!));
+    await all;
+    got.forEach((p, i) => expect(Buffer.from(p.data).equals(sent[i]!), `piece ${i}`).to.equal(true));
+  });
+
   it('calls a sent piece\'s onSent only once its bytes are out of the socket: reusing the buffer then changes nothing sent', async () => {
     // Bigger than loopback's socket buffers on both sides: with the receiver not reading, the write cannot finish.
     const size = 48 * 1024 * 1024;
