@@ -33,6 +33,21 @@ describe('app/sim-command (peer sim)', function () {
     expect(again.err).to.equal('');
   });
 
+  it('splits a swarm across worker threads with --workers: the same swarm each time, and what it cannot split is a usage error', async () => {
+    const args = ['--peers', '60', '--degree', '12', '--file-size', '2MiB', '--piece-size', '128KiB', '--seed', '3', '--quiet'];
+    const two = await run([...args, '--workers', '2']);
+    expect(two.code, two.err).to.equal(0);
+    expect(two.out).to.match(/^swarm complete at \d+\.\d s virtual$/m);
+    // Repeatable for a seed and a worker count (the seeder of the default profile has no latency: allowed).
+    expect((await run([...args, '--workers', '2'])).out.split('\n')[0]).to.equal(two.out.split('\n')[0]);
+    const mesh = await run(['--peers', '10', '--workers', '2', '--quiet']);
+    expect(mesh.code).to.equal(2);
+    expect(mesh.err).to.contain('--workers 2 needs a partial mesh: --degree below --peers - 1 (9)');
+    const flat = await run([...args, '--workers', '2', '--profile', 'uniform']);
+    expect(flat.code).to.equal(2);
+    expect(flat.err).to.contain("--workers 2 needs latency between peers: class 'peer' of profile uniform has none");
+  });
+
   it('answers usage errors with exit code 2 and a message', async () => {
     expect((await run(['--peers', '1'])).code).to.equal(2);
     const size = await run(['--file-size', '64 lots']);
