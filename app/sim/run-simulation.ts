@@ -187,12 +187,7 @@ export interface PeerSlot {
   failure?: string;
 }
 
-/**
- * Runs a whole swarm in this process on virtual time: every peer is the real
- * engine with the real plugins (composed by composePeer, as `peer run` does),
- * given the SimScheduler instead of the async scheduler and a SimTransport
- * instead of TCP, with the 'virtual' store and the 'silent' logger.
- */
+/** A run's peers, neighbours and event filter, derived from its options alone (see planRun). */
 export interface RunPlan {
   readonly n: number;
   readonly seeders: number;
