@@ -119,9 +119,12 @@ export async function simulateParallel(options: SimulationOptions, workers: numb
       let lastProgressMs = 0;
       let nextEvent = Infinity;
       let heap = v8.getHeapStatistics().used_heap_size;
+      // The workers' completions are not in time order among themselves: the swarm is complete at the latest.
+      let lastCompletionMs: number | undefined;
       for (const r of replies) {
         for (const [, at] of r.completions) {
-          if (--remaining === 0) swarmCompleteMs = at;
+          remaining--;
+          lastCompletionMs = Math.max(lastCompletionMs ?? at, at);
         }
         inFlight += r.sent;
         joined += r.joined;
@@ -134,6 +137,7 @@ export async function simulateParallel(options: SimulationOptions, workers: numb
         options.onProgress?.({ virtualMs: nextProgress, wallMs: performance.now() - wallStart, joined, completed: n - remaining, peers: n, heapBytes: heap });
       }
       if (remaining === 0) {
+        swarmCompleteMs = lastCompletionMs; // undefined when no peer had to complete
         stopReason = 'complete';
         reason = 'simulation complete';
         break;

@@ -45,11 +45,10 @@ function main(): void {
     }
   }
   // Joining, as in simulate(): a local peer starts and dials; a remote peer's dials to local peers open their ends here.
-  const settle = (slot: PeerSlot, failure?: string): void => settleSlot(slot, failure);
   const joiner: SimTarget<PeerSlot> = {
     fire(slot) {
       joined++;
-      startSlot(slot, settle);
+      startSlot(slot, settleSlot);
       for (const other of slot.dials) network.connect(slot.id, other);
     },
   };

@@ -202,7 +202,6 @@ export async function runLocalSwarm(options: LocalSwarmOptions): Promise<LocalSw
   const timer = setTimeout(() => {
     timedOut = true;
     for (const [id, c] of children) if (c.exitCode === null && c.signalCode === null) runningAtTimeout.add(id);
-    for (const id of waiting.keys()) runningAtTimeout.add(id);
     stopAll(3000);
   }, options.timeoutMs);
   const onAbort = (): void => {

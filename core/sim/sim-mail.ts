@@ -142,7 +142,9 @@ export class SimMail {
 
   /** Books every message of a batch from worker `source` for this worker's peers, in the order sent. */
   static deliver(batch: MailBatch, source: number, to: MailReceiver): void {
-    SimMail.deliverAll(Array.from({ length: source + 1 }, (_, w) => (w === source ? batch : null)), to);
+    const batches: Array<MailBatch | null> = new Array<MailBatch | null>(source + 1).fill(null);
+    batches[source] = batch;
+    SimMail.deliverAll(batches, to);
   }
 
   /**

@@ -50,6 +50,8 @@ describe('sim/simulateParallel', function () {
     const first = await simulateParallel(options, 2);
     const second = await simulateParallel(options, 2);
     expect(fingerprint(second)).to.deep.equal(fingerprint(first));
+    // The swarm is complete when its last leecher is, whichever worker ran it.
+    expect(first.swarmCompleteMs).to.equal(Math.max(...first.peers.filter((p) => !p.seeder).map((p) => p.completedMs!)));
     const three = await simulateParallel(options, 3);
     expect(three.complete).to.equal(true);
     const single = await simulate(options);
